@@ -1,0 +1,373 @@
+"""The numba matching engine: a thin Python shell around the kernels of ``match_nb``.
+
+Python runs once per call (a batch of messages, an auction, the close), never per order.
+It validates and coerces the input at the boundary, owns the state arrays, grows the order
+pool and the output buffers when a kernel asks, and hands results back as record arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskcore.engine import match_nb
+from riskcore.engine.check import check_engine
+from riskcore.engine.layout import (
+    C_FREE_HEAD,
+    C_MARGIN_METHOD,
+    C_N_EVENTS,
+    C_N_FILLS,
+    C_N_LIVE,
+    C_STOP,
+    C_STP_POLICY,
+    CONTRACT_STATE_DTYPE,
+    F_LONG,
+    F_SHORT,
+    LEVEL_DTYPE,
+    N_COUNTERS,
+    ORDER_STATE_DTYPE,
+    STOP_DONE,
+    STOP_POOL,
+    grow_pool,
+    new_pool,
+)
+from riskcore.market import Market
+from riskcore.records import (
+    ACCOUNT_STATE_DTYPE,
+    BUY,
+    CANCEL,
+    CONTRACT_SPEC_DTYPE,
+    EVENT_DTYPE,
+    FILL_DTYPE,
+    MARGIN_BOTH,
+    MSG_DTYPE,
+    NEW,
+    PHASE_AUCTION,
+    PHASE_CONTINUOUS,
+    PHASE_NAMES,
+    POSITION_DTYPE,
+    SELL,
+    ST_NONE,
+    Batch,
+    Depth,
+)
+
+
+def validate_messages(msgs: np.ndarray) -> np.ndarray:
+    """Coerce ``msgs`` to a contiguous ``MSG_DTYPE`` array and check its enum fields.
+
+    Raises
+    ------
+    ValueError
+        On a field value no exchange message can have (these are load errors, not rejects).
+    """
+    try:
+        msgs = np.ascontiguousarray(msgs, dtype=MSG_DTYPE)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"messages must be convertible to MSG_DTYPE: {exc}") from None
+    if msgs.ndim != 1:
+        raise ValueError("messages must be a 1-d array")
+    action = msgs["action"]
+    cancel = action == CANCEL
+    checks = [
+        ((action == NEW) | cancel, "action must be 0 (new) or 1 (cancel)"),
+        (
+            cancel | (msgs["side"] == BUY) | (msgs["side"] == SELL),
+            "side must be 1 (buy) or 2 (sell)",
+        ),
+        (cancel | (msgs["offset"].view(np.uint8) <= 1), "offset must be 0 (open) or 1 (close)"),
+        (cancel | (msgs["type"].view(np.uint8) <= 3), "type must be 0..3"),
+        (msgs["order_no"] >= 0, "order_no must be >= 0"),
+    ]
+    for ok, what in checks:
+        if not ok.all():
+            raise ValueError(f"message {int(np.argmin(ok))}: {what}")
+    nos = msgs["order_no"]
+    if len(nos) > 1 and not (nos[1:] > nos[:-1]).all() and len(np.unique(nos)) != len(nos):
+        raise ValueError("order_no values must be unique")
+    return msgs
+
+
+class Engine:
+    """Dense-ladder price-time matching engine with in-kernel pre-trade risk checks.
+
+    Parameters
+    ----------
+    market : Market
+        Contracts, accounts, investors, members and yesterday's positions.
+
+    Notes
+    -----
+    Semantics: ``docs/engine-semantics.md``. Rules: MATCH-01..07, LIMIT-03, MARGIN-01..03,
+    POS-01..04, UNIT-01/02. Memory: 48 bytes per pool slot (resting orders only) plus
+    10 bytes per order number for the per-order status arrays.
+    """
+
+    def __init__(self, market: Market, *, pool_capacity: int = 1024) -> None:
+        self.market = market
+        n_c, n_a = market.n_contracts, market.n_accounts
+        spec = market.contracts
+        cs = np.zeros(n_c, dtype=CONTRACT_STATE_DTYPE)
+        for name in CONTRACT_SPEC_DTYPE.names:
+            cs[name] = spec[name]
+        cs["n_levels"] = spec["ladder_hi"] - spec["ladder_lo"] + 1
+        cs["base"] = np.concatenate(([0], np.cumsum(cs["n_levels"])[:-1])) if n_c else []
+        cs["best_bid"] = -1
+        cs["best_ask"] = -1
+        cs["last_price"] = -1
+        self.cs = cs
+        total = int(cs["n_levels"].sum())
+        self.bid_lv = np.zeros(total, dtype=LEVEL_DTYPE)
+        self.ask_lv = np.zeros(total, dtype=LEVEL_DTYPE)
+        for lv in (self.bid_lv, self.ask_lv):
+            lv["head"] = -1
+            lv["tail"] = -1
+        self.pool = new_pool(max(int(pool_capacity), 1))
+        self.ctr = np.zeros(N_COUNTERS, dtype=np.int64)
+        self.ctr[C_FREE_HEAD] = 0
+        self.ctr[C_STP_POLICY] = market.stp_policy
+        self.ctr[C_MARGIN_METHOD] = market.margin_method
+
+        pos = np.zeros((n_a, n_c), dtype=POSITION_DTYPE)
+        pos["long_yd"] = market.long_yd
+        pos["short_yd"] = market.short_yd
+        long_val = pos["long_yd"] * spec["prev_settle"]
+        short_val = pos["short_yd"] * spec["prev_settle"]
+        val = (
+            long_val + short_val
+            if market.margin_method == MARGIN_BOTH
+            else np.maximum(long_val, short_val)
+        )
+        pos["margin"] = val.astype(np.float64) * spec["tick_value"] * spec["margin_rate"]
+        acct = np.zeros(n_a, dtype=ACCOUNT_STATE_DTYPE)
+        for name in ("investor", "member", "reserve", "restricted"):
+            acct[name] = market.accounts[name]
+        for c in range(n_c):  # contract by contract, as the reference engine sums
+            acct["margin"] += pos["margin"][:, c]
+        self.pos = pos.reshape(-1)
+        self.acct = acct
+        self.inv = np.zeros((market.n_investors, n_c, 4), dtype=np.int64)
+        self.mem = np.zeros((market.n_members, n_c, 4), dtype=np.int64)
+        for sums, owner in ((self.inv, acct["investor"]), (self.mem, acct["member"])):
+            np.add.at(sums[:, :, F_LONG], owner, market.long_yd)
+            np.add.at(sums[:, :, F_SHORT], owner, market.short_yd)
+        self.hedge = market.hedge_quota.copy()
+        self.stp = np.zeros(market.n_investors, dtype=np.int64)
+        self.ords = np.zeros(0, dtype=ORDER_STATE_DTYPE)
+        self.in_auction = False
+
+    # ------------------------------------------------------------------ buffers
+    def _ensure_orders(self, max_order_no: int) -> None:
+        n = len(self.ords)
+        if max_order_no < n:
+            return
+        more = np.zeros(max(max_order_no + 1, 2 * n, 1024) - n, dtype=ORDER_STATE_DTYPE)
+        more["slot"] = -1
+        self.ords = np.concatenate((self.ords, more))
+
+    def _take(self, events: np.ndarray, fills: np.ndarray, out: list) -> None:
+        """Move what the kernel wrote into ``out`` (views of fresh buffers: no copy)."""
+        out.append((events[: self.ctr[C_N_EVENTS]], fills[: self.ctr[C_N_FILLS]]))
+        self.ctr[C_N_EVENTS] = 0
+        self.ctr[C_N_FILLS] = 0
+
+    @staticmethod
+    def _join(parts: list) -> Batch:
+        if len(parts) == 1:
+            return Batch(*parts[0])
+        return Batch(
+            np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, EVENT_DTYPE),
+            np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, FILL_DTYPE),
+        )
+
+    def _state(self) -> tuple:
+        return (
+            self.pool,
+            self.bid_lv,
+            self.ask_lv,
+            self.cs,
+            self.acct,
+            self.pos,
+            self.inv,
+            self.mem,
+        )
+
+    # ------------------------------------------------------------------ trading
+    def submit(self, msgs: np.ndarray, phase: int = PHASE_CONTINUOUS) -> Batch:
+        """Process a time-ordered batch of messages in ``phase`` (PHASE_*).
+
+        Returns the order events and fills, in the order they happened.
+        """
+        if phase not in (0, 1, 2):
+            raise ValueError(f"phase must be one of {PHASE_NAMES}, got {phase!r}")
+        msgs = validate_messages(msgs)
+        if len(msgs) == 0:
+            return Batch(np.zeros(0, EVENT_DTYPE), np.zeros(0, FILL_DTYPE))
+        self._ensure_orders(int(msgs["order_no"].max()))
+        if np.any(self.ords["status"][msgs["order_no"]] != ST_NONE):
+            raise ValueError("order_no already used by an earlier message")
+        if phase == PHASE_AUCTION:
+            self.in_auction = True
+        n = len(msgs)
+        events = np.empty(2 * n + 64, dtype=EVENT_DTYPE)
+        fills = np.empty(n // 2 + 64, dtype=FILL_DTYPE)
+        parts: list = []
+        start = 0
+        while True:
+            start = match_nb.process_messages(
+                msgs,
+                start,
+                phase,
+                *self._state(),
+                self.hedge,
+                self.stp,
+                self.ords,
+                self.ctr,
+                events,
+                fills,
+            )
+            stop = self.ctr[C_STOP]
+            if stop == STOP_DONE:
+                break
+            if stop == STOP_POOL:
+                self.pool = grow_pool(self.pool, self.ctr)
+            else:
+                self._take(events, fills, parts)
+                need = 3 * int(self.ctr[C_N_LIVE]) + 64
+                events = np.empty(max(need, len(events)), dtype=EVENT_DTYPE)
+                fills = np.empty(max(need, len(fills)), dtype=FILL_DTYPE)
+        self._take(events, fills, parts)
+        return self._join(parts)
+
+    def run_auction(self, ts: int) -> Batch:
+        """Uncross the orders collected in the call auction, every contract (MATCH-06)."""
+        live = int(self.ctr[C_N_LIVE])
+        events = np.empty(3 * live + 16, dtype=EVENT_DTYPE)
+        fills = np.empty(live + 16, dtype=FILL_DTYPE)
+        match_nb.run_auction(
+            np.int64(ts),
+            *self._state(),
+            self.stp,
+            self.ords,
+            self.ctr,
+            events,
+            fills,
+            np.empty(int(self.cs["n_levels"].max(initial=1)), dtype=np.int64),
+        )
+        self.in_auction = False
+        parts: list = []
+        self._take(events, fills, parts)
+        return self._join(parts)
+
+    def expire(self, ts: int) -> Batch:
+        """Cancel every resting order (good for day) at the close, cause EXPIRED."""
+        live = int(self.ctr[C_N_LIVE])
+        events = np.empty(live + 16, dtype=EVENT_DTYPE)
+        fills = np.empty(0, dtype=FILL_DTYPE)
+        match_nb.expire_orders(
+            np.int64(ts),
+            *self._state(),
+            self.ords,
+            self.ctr,
+            events,
+        )
+        self.in_auction = False
+        parts: list = []
+        self._take(events, fills, parts)
+        return self._join(parts)
+
+    def set_band(self, contract: int, lo: int, hi: int) -> None:
+        """Set the acceptable price band of ``contract`` to ``[lo, hi]`` ticks (LIMIT-03).
+
+        A band that would leave a resting order outside it is refused (``ValueError``):
+        within a day the band only widens (breaker band to limit band, BRK-03).
+        """
+        c = self.cs[contract]
+        if not (c["ladder_lo"] <= lo <= hi <= c["ladder_hi"]):
+            raise ValueError(
+                f"band [{lo}, {hi}] must lie inside the ladder [{c['ladder_lo']}, {c['ladder_hi']}]"
+            )
+        d = self.depth(contract, levels=int(c["n_levels"]))
+        prices = np.concatenate((d.bid_price[d.bid_qty > 0], d.ask_price[d.ask_qty > 0]))
+        if np.any((prices < lo) | (prices > hi)):
+            raise ValueError(
+                f"band [{lo}, {hi}] would leave resting orders of contract {contract} outside it"
+            )
+        self.cs["band_lo"][contract] = lo
+        self.cs["band_hi"][contract] = hi
+
+    # ------------------------------------------------------------------ inspection
+    def _level_orders(self, lv: np.ndarray, g: int) -> list[tuple[int, int]]:
+        out = []
+        slot = int(lv["head"][g])
+        while slot != -1:
+            out.append((int(self.pool["order_no"][slot]), int(self.pool["leaves"][slot])))
+            slot = int(self.pool["next"][slot])
+        return out
+
+    def book(self) -> list[tuple[int, int, int, int, int]]:
+        """Every resting order as ``(contract, side, price, order_no, leaves)`` in priority
+        order: per contract, bids best first, then asks best first."""
+        out = []
+        for c in range(len(self.cs)):
+            base, n, lo = (int(self.cs[f][c]) for f in ("base", "n_levels", "ladder_lo"))
+            for side, lv, order in (
+                (BUY, self.bid_lv, range(n - 1, -1, -1)),
+                (SELL, self.ask_lv, range(n)),
+            ):
+                counts = lv["count"][base : base + n]
+                for i in order:
+                    if counts[i]:
+                        out.extend(
+                            (c, side, lo + i, o, q) for o, q in self._level_orders(lv, base + i)
+                        )
+        return out
+
+    def depth(self, contract: int, levels: int = 5) -> Depth:
+        """The best ``levels`` bid and ask levels of ``contract`` (ticks, lots), best first;
+        padded with zeros. ``levels=1`` is the L1 quote."""
+        base, n, lo = (int(self.cs[f][contract]) for f in ("base", "n_levels", "ladder_lo"))
+        out = []
+        for lv, best_first in ((self.bid_lv, True), (self.ask_lv, False)):
+            qty = lv["qty"][base : base + n]
+            idx = np.flatnonzero(lv["count"][base : base + n])
+            idx = idx[::-1][:levels] if best_first else idx[:levels]
+            px = np.zeros(levels, dtype=np.int64)
+            q = np.zeros(levels, dtype=np.int64)
+            px[: len(idx)] = lo + idx
+            q[: len(idx)] = qty[idx]
+            out += [px, q]
+        return Depth(*out)
+
+    def positions(self) -> np.ndarray:
+        """Positions, ``POSITION_DTYPE`` shape (n_accounts, n_contracts) (a copy)."""
+        return self.pos.reshape(self.market.n_accounts, self.market.n_contracts).copy()
+
+    def account_state(self) -> np.ndarray:
+        """Account money state, ``ACCOUNT_STATE_DTYPE`` shape (n_accounts,) (a copy)."""
+        return self.acct.copy()
+
+    def order_status(self, order_nos) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(status, filled, reason)`` of the given order numbers (0s for unknown numbers)."""
+        nos = np.asarray(order_nos, dtype=np.int64)
+        known = (nos >= 0) & (nos < len(self.ords))
+        rows = (
+            self.ords[np.where(known, nos, 0)]
+            if len(self.ords)
+            else np.zeros(len(nos), dtype=ORDER_STATE_DTYPE)
+        )
+        return tuple(
+            np.where(known, rows[f], 0).astype(np.int64) for f in ("status", "filled", "reason")
+        )
+
+    def self_trades(self) -> np.ndarray:
+        """Prevented self-trades per investor (MATCH-05, for WARN-01 ②)."""
+        return self.stp.copy()
+
+    @property
+    def n_live(self) -> int:
+        """Number of resting orders."""
+        return int(self.ctr[C_N_LIVE])
+
+    def check(self) -> None:
+        """Assert every invariant of the book, positions and money (see the semantics doc)."""
+        check_engine(self)

@@ -1,0 +1,110 @@
+"""Engine-internal array layouts: the order pool, ladder levels, contract state, counters.
+
+All state of the numba engine is plain numpy arrays of these dtypes (no jitclass), so kernels
+cache cleanly and the state can be copied, saved or inspected from Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskcore.records import CONTRACT_SPEC_DTYPE
+
+# One resting order. 48 bytes per slot; slots are reused through a free list, so the pool
+# grows with the number of *resting* orders, not with the number of orders seen.
+ORDER_DTYPE = np.dtype(
+    [
+        ("order_no", "i8"),
+        ("price", "i8"),  # ticks
+        ("account", "i4"),
+        ("contract", "i4"),
+        ("leaves", "i4"),  # open lots
+        ("next", "i4"),  # next slot in the level's FIFO (or in the free list), -1 = end
+        ("prev", "i4"),  # previous slot in the level's FIFO, -1 = head
+        ("side", "i1"),
+        ("offset", "i1"),
+        ("type", "i1"),
+        ("source", "i1"),
+    ],
+    align=True,
+)
+
+# What the engine knows of every order number it has seen: 12 bytes per order number.
+ORDER_STATE_DTYPE = np.dtype(
+    [
+        ("slot", "i4"),  # pool slot while resting, else -1
+        ("filled", "i4"),  # lots filled
+        ("status", "i1"),  # ST_*
+        ("reason", "i1"),  # R_* (reject reason or cancel cause)
+    ],
+    align=True,
+)
+
+# One price level of one side of one contract's ladder: an intrusive FIFO list of pool slots.
+LEVEL_DTYPE = np.dtype(
+    [("qty", "i8"), ("head", "i4"), ("tail", "i4"), ("count", "i4")],
+    align=True,
+)
+
+# Live contract state: the day's spec plus ladder geometry, best levels and trade counters.
+CONTRACT_STATE_DTYPE = np.dtype(
+    [
+        *[(name, CONTRACT_SPEC_DTYPE.fields[name][0]) for name in CONTRACT_SPEC_DTYPE.names],
+        ("base", "i8"),  # index of this contract's first level in the global level arrays
+        ("n_levels", "i8"),  # ladder_hi - ladder_lo + 1
+        ("best_bid", "i8"),  # ladder index of the best bid level, -1 = no bids
+        ("best_ask", "i8"),  # ladder index of the best ask level, -1 = no asks
+        ("last_price", "i8"),  # ticks, -1 = no trade yet
+        ("volume", "i8"),  # lots traded
+        ("n_trades", "i8"),
+    ],
+    align=True,
+)
+
+# Slots of the int64 counter array ``ctr`` shared by all kernels.
+C_FREE_HEAD = 0  # first free pool slot, -1 = pool full
+C_N_EVENTS = 1  # events written into the current output buffer
+C_N_FILLS = 2  # fills written into the current output buffer
+C_NEXT_TRADE = 3  # next trade number
+C_STP_POLICY = 4
+C_MARGIN_METHOD = 5
+C_N_LIVE = 6  # resting orders
+C_STOP = 7  # why the last kernel call stopped early (STOP_*)
+N_COUNTERS = 8
+
+STOP_DONE = 0
+STOP_POOL = 1  # no free slot for a resting remainder
+STOP_OUTPUT = 2  # event or fill buffer could overflow
+
+# Fields of the per-investor / per-member position arrays, shape (n, n_contracts, 4).
+F_LONG = 0
+F_SHORT = 1
+F_PEND_BUY = 2
+F_PEND_SELL = 3
+
+
+def _chain_free(pool: np.ndarray, start: int) -> None:
+    """Chain slots ``start..`` into a free list ending in -1."""
+    n = len(pool)
+    pool["next"][start:] = np.arange(start + 1, n + 1, dtype=np.int32)
+    pool["next"][n - 1] = -1
+    pool["prev"][start:] = -1
+    pool["leaves"][start:] = 0
+
+
+def new_pool(capacity: int) -> np.ndarray:
+    """An empty order pool of ``capacity`` slots chained into one free list."""
+    pool = np.zeros(capacity, dtype=ORDER_DTYPE)
+    _chain_free(pool, 0)
+    return pool
+
+
+def grow_pool(pool: np.ndarray, ctr: np.ndarray) -> np.ndarray:
+    """Double the pool; the new slots become the free list (called only when it is full)."""
+    old = len(pool)
+    bigger = np.empty(2 * old, dtype=ORDER_DTYPE)
+    bigger[:old] = pool
+    _chain_free(bigger, old)
+    bigger["next"][-1] = ctr[C_FREE_HEAD]  # -1 when full, so this ends the new list
+    ctr[C_FREE_HEAD] = old
+    return bigger
