@@ -17,6 +17,7 @@ from riskcore.engine.layout import (
     C_N_EVENTS,
     C_N_FILLS,
     C_N_LIVE,
+    C_RECORD_EVENTS,
     C_STOP,
     C_STP_POLICY,
     CONTRACT_STATE_DTYPE,
@@ -30,61 +31,45 @@ from riskcore.engine.layout import (
     grow_pool,
     new_pool,
 )
+from riskcore.engine.validate_nb import BAD_WHAT, first_bad_message
 from riskcore.market import Market
 from riskcore.records import (
     ACCOUNT_STATE_DTYPE,
     BUY,
-    CANCEL,
     CONTRACT_SPEC_DTYPE,
     EVENT_DTYPE,
     FILL_DTYPE,
     MARGIN_BOTH,
     MSG_DTYPE,
-    NEW,
     PHASE_AUCTION,
     PHASE_CONTINUOUS,
     PHASE_NAMES,
     POSITION_DTYPE,
     SELL,
-    ST_NONE,
     Batch,
     Depth,
 )
 
 
-def validate_messages(msgs: np.ndarray) -> np.ndarray:
-    """Coerce ``msgs`` to a contiguous ``MSG_DTYPE`` array and check its enum fields.
-
-    Raises
-    ------
-    ValueError
-        On a field value no exchange message can have (these are load errors, not rejects).
-    """
-    try:
-        msgs = np.ascontiguousarray(msgs, dtype=MSG_DTYPE)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"messages must be convertible to MSG_DTYPE: {exc}") from None
+def coerce_messages(msgs: np.ndarray) -> np.ndarray:
+    """``msgs`` as a contiguous 1-d ``MSG_DTYPE`` array (fields matched by name)."""
+    if not (isinstance(msgs, np.ndarray) and msgs.dtype.names):
+        try:  # e.g. a list of tuples in MSG_DTYPE field order
+            msgs = np.array(msgs, dtype=MSG_DTYPE)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"messages must be convertible to MSG_DTYPE: {exc}") from None
+    if msgs.dtype != MSG_DTYPE:
+        if msgs.dtype.names is None or set(msgs.dtype.names) - set(MSG_DTYPE.names):
+            raise ValueError(
+                f"messages must be a structured array with fields of MSG_DTYPE, got {msgs.dtype}"
+            )
+        out = np.zeros(msgs.shape, dtype=MSG_DTYPE)
+        for name in msgs.dtype.names:
+            out[name] = msgs[name]
+        msgs = out
     if msgs.ndim != 1:
         raise ValueError("messages must be a 1-d array")
-    action = msgs["action"]
-    cancel = action == CANCEL
-    checks = [
-        ((action == NEW) | cancel, "action must be 0 (new) or 1 (cancel)"),
-        (
-            cancel | (msgs["side"] == BUY) | (msgs["side"] == SELL),
-            "side must be 1 (buy) or 2 (sell)",
-        ),
-        (cancel | (msgs["offset"].view(np.uint8) <= 1), "offset must be 0 (open) or 1 (close)"),
-        (cancel | (msgs["type"].view(np.uint8) <= 3), "type must be 0..3"),
-        (msgs["order_no"] >= 0, "order_no must be >= 0"),
-    ]
-    for ok, what in checks:
-        if not ok.all():
-            raise ValueError(f"message {int(np.argmin(ok))}: {what}")
-    nos = msgs["order_no"]
-    if len(nos) > 1 and not (nos[1:] > nos[:-1]).all() and len(np.unique(nos)) != len(nos):
-        raise ValueError("order_no values must be unique")
-    return msgs
+    return np.ascontiguousarray(msgs)
 
 
 class Engine:
@@ -94,6 +79,11 @@ class Engine:
     ----------
     market : Market
         Contracts, accounts, investors, members and yesterday's positions.
+    record_events : bool
+        Write the order-event log (default). Off, ``Batch.events`` is empty and only the
+        per-order states (:meth:`order_status`) and the fills are kept: what a replay needs.
+    pool_capacity : int
+        Initial order-pool slots; the pool doubles when full.
 
     Notes
     -----
@@ -102,7 +92,9 @@ class Engine:
     10 bytes per order number for the per-order status arrays.
     """
 
-    def __init__(self, market: Market, *, pool_capacity: int = 1024) -> None:
+    def __init__(
+        self, market: Market, *, record_events: bool = True, pool_capacity: int = 1024
+    ) -> None:
         self.market = market
         n_c, n_a = market.n_contracts, market.n_accounts
         spec = market.contracts
@@ -126,6 +118,7 @@ class Engine:
         self.ctr[C_FREE_HEAD] = 0
         self.ctr[C_STP_POLICY] = market.stp_policy
         self.ctr[C_MARGIN_METHOD] = market.margin_method
+        self.ctr[C_RECORD_EVENTS] = int(bool(record_events))
 
         pos = np.zeros((n_a, n_c), dtype=POSITION_DTYPE)
         pos["long_yd"] = market.long_yd
@@ -164,6 +157,9 @@ class Engine:
         more["slot"] = -1
         self.ords = np.concatenate((self.ords, more))
 
+    def _event_room(self, n: int) -> int:
+        return n if self.ctr[C_RECORD_EVENTS] else 0
+
     def _take(self, events: np.ndarray, fills: np.ndarray, out: list) -> None:
         """Move what the kernel wrote into ``out`` (views of fresh buffers: no copy)."""
         out.append((events[: self.ctr[C_N_EVENTS]], fills[: self.ctr[C_N_FILLS]]))
@@ -199,16 +195,22 @@ class Engine:
         """
         if phase not in (0, 1, 2):
             raise ValueError(f"phase must be one of {PHASE_NAMES}, got {phase!r}")
-        msgs = validate_messages(msgs)
+        msgs = coerce_messages(msgs)
         if len(msgs) == 0:
             return Batch(np.zeros(0, EVENT_DTYPE), np.zeros(0, FILL_DTYPE))
-        self._ensure_orders(int(msgs["order_no"].max()))
-        if np.any(self.ords["status"][msgs["order_no"]] != ST_NONE):
-            raise ValueError("order_no already used by an earlier message")
+        lowest, highest = int(msgs["order_no"].min()), int(msgs["order_no"].max())
+        if lowest < 0:
+            raise ValueError(f"message {int(np.argmin(msgs['order_no']))}: order_no must be >= 0")
+        self._ensure_orders(highest)
+        row, code, increasing = first_bad_message(msgs, self.ords)
+        if row >= 0:
+            raise ValueError(f"message {row}: {BAD_WHAT[code]}")
+        if not increasing and len(np.unique(msgs["order_no"])) != len(msgs):
+            raise ValueError("order_no values must be unique within a batch")
         if phase == PHASE_AUCTION:
             self.in_auction = True
         n = len(msgs)
-        events = np.empty(2 * n + 64, dtype=EVENT_DTYPE)
+        events = np.empty(self._event_room(2 * n + 64), dtype=EVENT_DTYPE)
         fills = np.empty(n // 2 + 64, dtype=FILL_DTYPE)
         parts: list = []
         start = 0
@@ -233,7 +235,7 @@ class Engine:
             else:
                 self._take(events, fills, parts)
                 need = 3 * int(self.ctr[C_N_LIVE]) + 64
-                events = np.empty(max(need, len(events)), dtype=EVENT_DTYPE)
+                events = np.empty(self._event_room(max(need, len(events))), dtype=EVENT_DTYPE)
                 fills = np.empty(max(need, len(fills)), dtype=FILL_DTYPE)
         self._take(events, fills, parts)
         return self._join(parts)
@@ -241,7 +243,7 @@ class Engine:
     def run_auction(self, ts: int) -> Batch:
         """Uncross the orders collected in the call auction, every contract (MATCH-06)."""
         live = int(self.ctr[C_N_LIVE])
-        events = np.empty(3 * live + 16, dtype=EVENT_DTYPE)
+        events = np.empty(self._event_room(3 * live + 16), dtype=EVENT_DTYPE)
         fills = np.empty(live + 16, dtype=FILL_DTYPE)
         match_nb.run_auction(
             np.int64(ts),
@@ -261,7 +263,7 @@ class Engine:
     def expire(self, ts: int) -> Batch:
         """Cancel every resting order (good for day) at the close, cause EXPIRED."""
         live = int(self.ctr[C_N_LIVE])
-        events = np.empty(live + 16, dtype=EVENT_DTYPE)
+        events = np.empty(self._event_room(live + 16), dtype=EVENT_DTYPE)
         fills = np.empty(0, dtype=FILL_DTYPE)
         match_nb.expire_orders(
             np.int64(ts),

@@ -70,7 +70,8 @@ C_STP_POLICY = 4
 C_MARGIN_METHOD = 5
 C_N_LIVE = 6  # resting orders
 C_STOP = 7  # why the last kernel call stopped early (STOP_*)
-N_COUNTERS = 8
+C_RECORD_EVENTS = 8  # 1 = write order events, 0 = keep only per-order states and fills
+N_COUNTERS = 9
 
 STOP_DONE = 0
 STOP_POOL = 1  # no free slot for a resting remainder

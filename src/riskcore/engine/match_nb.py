@@ -38,6 +38,7 @@ from riskcore.engine.layout import (
     C_N_FILLS,
     C_N_LIVE,
     C_NEXT_TRADE,
+    C_RECORD_EVENTS,
     C_STOP,
     C_STP_POLICY,
     F_LONG,
@@ -48,6 +49,7 @@ from riskcore.engine.layout import (
     STOP_OUTPUT,
     STOP_POOL,
 )
+from riskcore.engine.prefetch_nb import prefetch_cancel_targets
 from riskcore.records import (
     BUY,
     CANCEL,
@@ -102,7 +104,9 @@ from riskcore.records import (
 # --------------------------------------------------------------------------- output records
 @njit_inline
 def emit_event(events, ctr, ts, order_no, account, contract, qty, leaves, kind, reason, side):
-    """Append one order event."""
+    """Append one order event (unless event recording is off)."""
+    if ctr[C_RECORD_EVENTS] == 0:
+        return
     k = ctr[C_N_EVENTS]
     e = events[k]
     e.ts = ts
@@ -329,15 +333,14 @@ def process_messages(
         # worst case output of one message: every live order filled or cancelled
         bound = min(max(m.qty, 0), ctr[C_N_LIVE])
         stp_bound = ctr[C_N_LIVE] if policy == STP_CANCEL_RESTING else 1
-        if (
-            ctr[C_N_EVENTS] + 3 + 2 * bound + stp_bound > n_ev_cap
-            or ctr[C_N_FILLS] + bound > n_fill_cap
-        ):
+        events_full = ctr[C_N_EVENTS] + 3 + 2 * bound + stp_bound > n_ev_cap
+        if (ctr[C_RECORD_EVENTS] and events_full) or ctr[C_N_FILLS] + bound > n_fill_cap:
             ctr[C_STOP] = STOP_OUTPUT
             return k
         if ctr[C_FREE_HEAD] == -1:
             ctr[C_STOP] = STOP_POOL
             return k
+        prefetch_cancel_targets(msgs, k, ords, pool)
         ts = m.ts
         ono = m.order_no
         if m.action == CANCEL:
