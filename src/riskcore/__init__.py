@@ -1,7 +1,17 @@
 """riskcore: a futures-exchange risk-control simulator with a numba matching core."""
 
 from riskcore.market import Market, make_market, make_messages
+from riskcore.scenario import Rulebook, Scenario, ScenarioError, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["Market", "__version__", "make_market", "make_messages"]
+__all__ = [
+    "Market",
+    "Rulebook",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "make_market",
+    "make_messages",
+]

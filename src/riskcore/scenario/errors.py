@@ -1,0 +1,49 @@
+"""The one error type of scenario loading, and how its one-line messages are built.
+
+Every message names where the problem is and what is wrong::
+
+    FILE:LINE: key 'orders[3].qty': the string "ten" is not an integer (expected lots, e.g. 5)
+    FILE: row 17, column 'side': "long" is not allowed (expected buy | sell)
+
+A scenario is data: nothing in it is evaluated, imported or unpickled.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ScenarioError(ValueError):
+    """A scenario, rulebook or flow file that cannot be loaded.
+
+    ``str(err)`` is one line: ``FILE:LINE: key 'x': what is wrong (expected ...)`` (flow files:
+    ``FILE: row N, column 'x': ...``). When several problems were found in one pass,
+    ``err.errors`` holds every line (the message is the first); the CLI prints them all.
+
+    Attributes
+    ----------
+    errors : tuple of str
+        Every problem found, one line each, in file order of discovery.
+    """
+
+    def __init__(self, message: str, errors: Iterable[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors: tuple[str, ...] = tuple(errors) if errors is not None else (message,)
+
+
+def suggest(word: str, known: Iterable[str]) -> str:
+    """A `` (did you mean 'y'?)`` suffix when ``word`` is close to one of ``known``, else ``''``."""
+    match = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def format_path(path: tuple) -> str:
+    """``("orders", 3, "qty")`` -> ``"orders[3].qty"``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,360 @@
+"""Typed, immutable description of a loaded scenario (see SCENARIO.md).
+
+Everything here is plain data made by :func:`riskcore.scenario.load_scenario`: frozen
+dataclasses, tuples instead of lists, and one polars DataFrame for the order flow. Prices
+are index points as written in the file (the simulation converts them to integer ticks,
+UNIT-01), quantities lots, money CNY, times naive exchange-local.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from riskcore.scenario.locate import Locator
+from riskcore.scenario.rulebook import Rulebook
+
+EXPECT_TABLES = (
+    "orders",
+    "trades",
+    "market_states",
+    "prices",
+    "settlements",
+    "accounts_daily",
+    "margin_calls",
+    "liquidations",
+    "reductions",
+    "large_trader_reports",
+    "notices",
+    "guarantee_fund",
+    "defaults",
+    "warnings",
+)
+"""Run-folder tables an ``[[expect]]`` block may check (SCENARIO.md, "Run folder")."""
+
+ORDERS_SCHEMA = pl.Schema(
+    {
+        "at": pl.Int64,
+        "action": pl.String,
+        "account": pl.String,
+        "symbol": pl.String,
+        "side": pl.String,
+        "offset": pl.String,
+        "type": pl.String,
+        "price": pl.Float64,
+        "qty": pl.Int64,
+        "client_id": pl.String,
+        "target": pl.String,
+        "origin": pl.String,
+    }
+)
+"""Columns and dtypes of :attr:`Scenario.orders`.
+
+``at`` is nanoseconds since 1970-01-01 of naive exchange-local time; ``price`` index points
+(null for market orders and cancels); ``qty`` lots (null for cancels); ``symbol``, ``side``,
+``offset``, ``type`` and ``client_id`` are null for cancels; ``target`` is the client id a
+cancel names (null for new orders); ``origin`` is ``"FILE:LINE"`` for inline orders and
+``"FILE:row N"`` for flow rows (N = 1 for the first data row).
+"""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The run's trading calendar (UNIT-03, MATCH-06).
+
+    Attributes
+    ----------
+    sessions : tuple of (time, time)
+        Continuous-trading sessions, in order.
+    auction : (time, time) or None
+        Opening call-auction order window; ``None`` = no auction.
+    holidays : tuple of date
+        Weekdays without trading.
+    trading_days : tuple of date
+        The run's days: ``days`` weekdays from ``start``, holidays skipped.
+    last_day_close : time or None
+        Earlier close on a contract's last trading day, if the rulebook has one.
+    """
+
+    sessions: tuple[tuple[dt.time, dt.time], ...]
+    auction: tuple[dt.time, dt.time] | None
+    holidays: tuple[dt.date, ...]
+    trading_days: tuple[dt.date, ...]
+    last_day_close: dt.time | None = None
+
+    def is_trading_day(self, day: dt.date) -> bool:
+        """A weekday that is not a holiday (the run's days or any other)."""
+        return day.weekday() < 5 and day not in self.holidays
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One futures contract.
+
+    Attributes
+    ----------
+    symbol : str
+    multiplier : float
+        CNY per index point per lot (IF: 300).
+    tick : float
+        Price step, index points (IF: 0.2).
+    margin_rate : float
+        Trading-margin rate at the start, fraction of notional (MARGIN-01).
+    prev_settlement : float
+        Settlement price of the day before the start, index points (a whole number of ticks).
+    last_trading_day : date or None
+    final_settlement : float or None
+        Final settlement price, index points (SETTLE-04); set when ``last_trading_day`` falls
+        inside the run.
+    """
+
+    symbol: str
+    multiplier: float
+    tick: float
+    margin_rate: float
+    prev_settlement: float
+    last_trading_day: dt.date | None = None
+    final_settlement: float | None = None
+
+    @property
+    def tick_value(self) -> float:
+        """CNY per tick per lot (``tick * multiplier``)."""
+        return self.tick * self.multiplier
+
+    @property
+    def prev_settlement_ticks(self) -> int:
+        """``prev_settlement`` in ticks (exact: the loader checks it is a whole number)."""
+        return round(self.prev_settlement / self.tick)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A clearing member (FUND-01/02).
+
+    Attributes
+    ----------
+    id, name : str
+    guarantee_fund : float
+        Basic settlement guarantee fund, CNY.
+    capital : float
+        The member's own funds that can cover its clients' losses, CNY.
+    """
+
+    id: str
+    name: str
+    guarantee_fund: float = 0.0
+    capital: float = 0.0
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """The exchange's own default resources (FUND-02), CNY."""
+
+    risk_reserve: float
+    capital: float
+
+
+@dataclass(frozen=True)
+class Position:
+    """An initial position: lots long and short and the average open price (index points)."""
+
+    symbol: str
+    long: int
+    short: int
+    price: float
+
+
+@dataclass(frozen=True)
+class Account:
+    """A trading account (trading code) at a member.
+
+    Attributes
+    ----------
+    id : str
+        Trading code, unique.
+    member : str
+        Member id.
+    investor : str
+        Investor id (POS-01 sums positions over an investor's accounts); defaults to ``id``.
+    name : str
+        Investor's name for reports (LTR-01); defaults to ``id``.
+    proprietary : bool
+        The member's own account (LIQ-03).
+    cash : float
+        Funds (equity) at the start, CNY.
+    hedge_quota : int
+        Lots per side exempt from position limits (POS-03).
+    files_reports : bool
+        ``False``: never files large-trader reports (LTR-02).
+    positions : tuple of Position
+    """
+
+    id: str
+    member: str
+    investor: str
+    name: str
+    proprietary: bool = False
+    cash: float = 0.0
+    hedge_quota: int = 0
+    files_reports: bool = True
+    positions: tuple[Position, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """An administrative event applied at ``at`` (deposits, margin changes, halts, ...).
+
+    Only the keys its ``kind`` uses are set; the others stay ``None``.
+
+    Attributes
+    ----------
+    at : datetime
+        Naive exchange-local time (microsecond precision); ``at_ns`` is exact.
+    at_ns : int
+        Nanoseconds since 1970-01-01 of the same naive clock.
+    kind : str
+        deposit | withdraw | margin_rate | position_limit | halt | resume |
+        penalty_liquidation | complaint | investigation | other.
+    account, symbol, party, reason : str or None
+    amount : float or None
+        CNY (deposit, withdraw).
+    rate : float or None
+        New margin rate, fraction (margin_rate, MARGIN-04).
+    value : int or None
+        New position limit, lots (position_limit, POS-04).
+    qty : int or None
+        Lots to liquidate (penalty_liquidation, LIQ-01 (3)); ``None`` = the whole position.
+    origin : str
+        ``"FILE:LINE"`` of its ``[[events]]`` table.
+    """
+
+    at: dt.datetime
+    at_ns: int
+    kind: str
+    account: str | None = None
+    symbol: str | None = None
+    amount: float | None = None
+    rate: float | None = None
+    value: int | None = None
+    qty: int | None = None
+    party: str | None = None
+    reason: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A check ``riskcore replay --check`` runs on a result table.
+
+    Attributes
+    ----------
+    table : str
+        One of :data:`EXPECT_TABLES`.
+    where : dict
+        Column -> value filter (values as written: dates may be strings).
+    equals : dict or None
+        Column -> expected value for every selected row.
+    count : int or None
+        Expected number of selected rows.
+    origin : str
+    """
+
+    table: str
+    where: dict[str, Any] = field(default_factory=dict)
+    equals: dict[str, Any] | None = None
+    count: int | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A loaded, validated scenario.
+
+    Attributes
+    ----------
+    schema : int
+        Format version (1).
+    name, title, description : str
+    start : date
+        First trading day.
+    days : int
+        Trading days to run.
+    seed : int
+        Drives every random choice (UNIT-04).
+    rulebook : Rulebook
+        The named rulebook with ``[rules]`` and ``[calendar]`` applied.
+    calendar : Calendar
+    contracts, members, accounts : tuple
+    exchange : Exchange
+    orders : polars.DataFrame
+        Inline ``[[orders]]`` and the ``[flow]`` file, sorted stably by ``at`` (same instant:
+        inline orders first, then flow rows, each in file order); see :data:`ORDERS_SCHEMA`.
+    events : tuple of Event
+        Sorted stably by time.
+    agents : tuple of dict
+        ``[[agents]]`` tables as written (each has a string ``kind``).
+    expect : tuple of Expect
+    source : Path
+        The scenario file.
+    flow_path : Path or None
+        The ``[flow]`` file, resolved against the scenario's folder.
+    """
+
+    schema: int
+    name: str
+    title: str
+    description: str
+    start: dt.date
+    days: int
+    seed: int
+    rulebook: Rulebook
+    calendar: Calendar
+    contracts: tuple[Contract, ...]
+    members: tuple[Member, ...]
+    exchange: Exchange
+    accounts: tuple[Account, ...]
+    orders: pl.DataFrame
+    events: tuple[Event, ...]
+    agents: tuple[dict[str, Any], ...]
+    expect: tuple[Expect, ...]
+    source: Path
+    flow_path: Path | None = None
+    _locator: Locator | None = field(default=None, repr=False)
+
+    @property
+    def trading_days(self) -> tuple[dt.date, ...]:
+        """Shortcut for ``calendar.trading_days``."""
+        return self.calendar.trading_days
+
+    def contract(self, symbol: str) -> Contract:
+        """The contract named ``symbol`` (``KeyError`` if none)."""
+        for c in self.contracts:
+            if c.symbol == symbol:
+                return c
+        raise KeyError(symbol)
+
+    def account(self, account_id: str) -> Account:
+        """The account with trading code ``account_id`` (``KeyError`` if none)."""
+        for a in self.accounts:
+            if a.id == account_id:
+                return a
+        raise KeyError(account_id)
+
+    def where(self, *path: str | int) -> str:
+        """``"FILE:LINE"`` of a key path of the scenario file, e.g. ``where("agents", 0, "rate")``.
+
+        For later validation (agents) that wants to report a line like the loader does.
+        """
+        if self._locator is None:
+            return str(self.source)
+        return self._locator.where(tuple(path))
+
+    def error_at(self, path: tuple, problem: str) -> str:
+        """A loader-style one-line message ``FILE:LINE: key 'a[0].b': problem``."""
+        if self._locator is None:
+            return f"{self.source}: {problem}"
+        return self._locator.message(tuple(path), problem)

@@ -1,0 +1,193 @@
+"""Inline ``[[orders]]`` and the ``[flow]`` file become one DataFrame sorted stably by time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+import polars as pl
+from polars.testing import assert_frame_equal
+from scenario_helpers import BASE, FLOW_CSV, edit, line_of
+
+from riskcore.scenario import ORDERS_SCHEMA
+
+NS = 1_000_000_000
+T0930 = 1_440_408_600 * NS  # 2015-08-24 09:30:00 (naive exchange time as ns since epoch)
+
+
+def flow_scenario(name: str = "flow.csv") -> str:
+    return BASE + f'\n[flow]\npath = "{name}"\n'
+
+
+def test_orders_columns_and_dtypes(files):
+    sc = files.load()
+    assert sc.orders.schema == ORDERS_SCHEMA
+    assert sc.orders.columns == [
+        "at",
+        "action",
+        "account",
+        "symbol",
+        "side",
+        "offset",
+        "type",
+        "price",
+        "qty",
+        "client_id",
+        "target",
+        "origin",
+    ]
+
+
+def test_inline_orders_sorted_stably_with_origins(files):
+    sc = files.load()
+    o = sc.orders
+    first, cancel, market = (line_of(BASE, "[[orders]]", i) for i in range(3))
+    # the market order (09:30:00) ties with o1 (09:30:00.000): file order kept
+    assert o["origin"].to_list() == [
+        f"scenario.toml:{first}",
+        f"scenario.toml:{market}",
+        f"scenario.toml:{cancel}",
+    ]
+    assert o["at"].to_list() == [T0930, T0930, T0930 + 60 * NS]
+    assert o.row(0, named=True) == {
+        "at": T0930,
+        "action": "new",
+        "account": "C001",
+        "symbol": "IF1509",
+        "side": "buy",
+        "offset": "open",
+        "type": "limit",
+        "price": 3500.0,
+        "qty": 5,
+        "client_id": "o1",
+        "target": None,
+        "origin": f"scenario.toml:{first}",
+    }
+    assert o.row(1, named=True)["price"] is None  # market: no price
+    assert o.row(1, named=True)["type"] == "market"
+    cancel_row = o.row(2, named=True)
+    assert cancel_row["action"] == "cancel" and cancel_row["target"] == "o1"
+    assert all(cancel_row[k] is None for k in ("symbol", "side", "offset", "type", "price", "qty"))
+
+
+def test_inline_time_forms(files):
+    text = edit(BASE, 'at = "2015-08-24 09:30:00.000"', "at = 2015-08-24T09:30:00.25")
+    text = edit(text, 'at = "2015-08-24 09:31:00"', 'at = "2015-08-24 09:29:59.123456789"')
+    sc = files.load(text)
+    assert sorted(sc.orders["at"].to_list()) == [
+        T0930 - NS + 123_456_789,
+        T0930,
+        T0930 + 250_000_000,
+    ]
+
+
+def test_inline_and_flow_merge_stably(files):
+    """Same instant: inline orders first, then flow rows, each in file order."""
+    sc = files.load(flow_scenario(), flow__csv=FLOW_CSV)
+    assert sc.flow_path == files.root / "flow.csv"
+    first, cancel, market = (line_of(BASE, "[[orders]]", i) for i in range(3))
+    assert sc.orders["origin"].to_list() == [
+        "flow.csv:row 2",  # 09:29:00.5
+        f"scenario.toml:{first}",  # 09:30:00
+        f"scenario.toml:{market}",  # 09:30:00
+        "flow.csv:row 1",  # 09:30:00
+        "flow.csv:row 4",  # 09:30:00.000000001
+        f"scenario.toml:{cancel}",  # 09:31
+        "flow.csv:row 3",  # 09:32
+    ]
+    assert sc.orders["at"].is_sorted()
+    rows = {r["origin"]: r for r in sc.orders.iter_rows(named=True)}
+    assert rows["flow.csv:row 4"]["at"] == T0930 + 1
+    assert rows["flow.csv:row 4"]["type"] == "fak" and rows["flow.csv:row 4"]["offset"] == "close"
+    assert rows["flow.csv:row 2"]["price"] is None and rows["flow.csv:row 2"]["qty"] == 3
+    assert rows["flow.csv:row 3"]["target"] == "f1" and rows["flow.csv:row 3"]["symbol"] is None
+    assert rows["flow.csv:row 1"]["type"] == "limit" and rows["flow.csv:row 1"]["client_id"] == "f1"
+
+
+def _flow_as_parquet(path, at_as_text: bool) -> None:
+    df = pl.read_csv(FLOW_CSV.encode(), infer_schema=False).with_columns(
+        pl.col("price").cast(pl.Float64),
+        pl.col("qty").cast(pl.Int32),
+    )
+    if not at_as_text:
+        df = df.with_columns(pl.col("at").str.strptime(pl.Datetime("ns"), "%Y-%m-%d %H:%M:%S%.f"))
+    df.write_parquet(path)
+
+
+def test_flow_csv_and_parquet_give_the_same_frame(files):
+    csv = files.load(flow_scenario("flow.csv"), flow__csv=FLOW_CSV).orders
+    _flow_as_parquet(files.root / "flow.parquet", at_as_text=True)
+    pq = files.load(flow_scenario("flow.parquet")).orders
+    norm = pl.col("origin").str.replace("flow.parquet", "flow.csv", literal=True)
+    assert_frame_equal(csv, pq.with_columns(norm))
+
+
+def test_parquet_datetime_column(files):
+    _flow_as_parquet(files.root / "flow.parquet", at_as_text=False)
+    pq = files.load(flow_scenario("flow.parquet")).orders
+    csv = files.load(flow_scenario("flow.csv"), flow__csv=FLOW_CSV).orders
+    norm = pl.col("origin").str.replace("flow.parquet", "flow.csv", literal=True)
+    assert_frame_equal(csv, pq.with_columns(norm))
+
+
+def test_flow_with_only_the_needed_columns(files):
+    csv = (
+        "at,account,symbol,side,offset,price,qty\n2015-08-24 10:00:00,C001,IF1509,buy,open,3500,2\n"
+    )
+    text = flow_scenario()
+    sc = files.load(text, flow__csv=csv)
+    row = sc.orders.filter(pl.col("origin") == "flow.csv:row 1").row(0, named=True)
+    assert row["action"] == "new" and row["type"] == "limit" and row["price"] == 3500.0
+    assert row["client_id"] is None and row["target"] is None
+
+
+def test_flow_accepts_well_formed_unacceptable_orders(files):
+    """Rule: MATCH-07 — unknown account/symbol, qty 0, off-tick price load fine."""
+    csv = (
+        "at,account,symbol,side,offset,price,qty\n"
+        "2015-08-24 10:00:00,NOBODY,IH1509,buy,open,3500.1,0\n"
+        "2015-08-24 20:00:00,C001,IF1509,sell,close,-5,-1\n"
+    )
+    sc = files.load(flow_scenario(), flow__csv=csv)
+    flow = sc.orders.filter(pl.col("origin").str.starts_with("flow.csv"))
+    assert flow["qty"].to_list() == [0, -1]
+    assert flow["account"].to_list() == ["NOBODY", "C001"]
+
+
+def test_million_row_parquet_flow_loads_fast(files):
+    """A 1,000,000-row Parquet flow (text timestamps) loads in a few seconds, vectorised."""
+    n = 1_000_000
+    rng = np.random.default_rng(7)
+    at = np.sort(rng.integers(0, 3_600 * NS, n)) + T0930
+    df = pl.DataFrame(
+        {
+            "at": pl.Series(at).cast(pl.Datetime("ns")).dt.strftime("%Y-%m-%d %H:%M:%S%.9f"),
+            "account": pl.Series(rng.integers(0, 100, n)).cast(pl.String),
+            "symbol": pl.repeat("IF1509", n, eager=True),
+            "side": pl.Series(np.where(rng.random(n) < 0.5, "buy", "sell")),
+            "offset": pl.repeat("open", n, eager=True),
+            "price": 3500.0 + 0.2 * rng.integers(-50, 50, n),
+            "qty": rng.integers(1, 10, n),
+        }
+    )
+    df.write_parquet(files.root / "big.parquet")
+    path = files.write(flow_scenario("big.parquet"))
+    from riskcore.scenario import load_scenario
+
+    t = time.perf_counter()
+    sc = load_scenario(path)
+    elapsed = time.perf_counter() - t
+    assert sc.orders.height == n + 3
+    assert sc.orders.schema == ORDERS_SCHEMA
+    assert sc.orders["at"].is_sorted()
+    assert sc.orders["origin"][-1].startswith("big.parquet:row ")
+    assert elapsed < 10.0, f"1M-row flow took {elapsed:.1f} s"
+
+
+def test_event_times_keep_nanoseconds(files):
+    text = edit(BASE, 'at = "2015-08-25 09:00:00"', 'at = "2015-08-25 09:00:00.000000007"')
+    sc = files.load(text)
+    dep = sc.events[-1]
+    assert dep.at_ns == 1_440_493_200 * NS + 7
+    assert dep.at == dt.datetime(2015, 8, 25, 9, 0)
