@@ -9,12 +9,12 @@ kernel scans outward to the next non-empty level.
 
 from __future__ import annotations
 
-from riskcore._jit import njit_inline
+from riskcore._jit import njit
 from riskcore.engine.layout import C_FREE_HEAD, C_N_LIVE
 from riskcore.records import BUY
 
 
-@njit_inline
+@njit
 def level_append(lv, pool, g, slot):
     """Append pool ``slot`` at the tail of level ``g`` (it becomes the youngest)."""
     tail = lv[g].tail
@@ -29,7 +29,7 @@ def level_append(lv, pool, g, slot):
     lv[g].count += 1
 
 
-@njit_inline
+@njit
 def level_unlink(lv, pool, g, slot):
     """Remove ``slot`` (with its current leaves) from level ``g``."""
     prv = pool[slot].prev
@@ -46,7 +46,7 @@ def level_unlink(lv, pool, g, slot):
     lv[g].count -= 1
 
 
-@njit_inline
+@njit
 def slot_alloc(pool, ctr):
     """Take a slot from the free list (the caller has checked one is free)."""
     slot = ctr[C_FREE_HEAD]
@@ -55,7 +55,7 @@ def slot_alloc(pool, ctr):
     return slot
 
 
-@njit_inline
+@njit
 def slot_free(pool, ctr, slot):
     """Return ``slot`` to the free list."""
     pool[slot].next = ctr[C_FREE_HEAD]
@@ -65,7 +65,7 @@ def slot_free(pool, ctr, slot):
     ctr[C_N_LIVE] -= 1
 
 
-@njit_inline
+@njit
 def note_level_added(cs, c, side, idx):
     """Update the best level after an order was added at ladder index ``idx``."""
     if side == BUY:
@@ -77,7 +77,7 @@ def note_level_added(cs, c, side, idx):
             cs[c].best_ask = idx
 
 
-@njit_inline
+@njit
 def refresh_best(cs, lv, c, side):
     """Move the best level of ``side`` outward past empty levels (-1 when the side is empty)."""
     base = cs[c].base
@@ -96,7 +96,7 @@ def refresh_best(cs, lv, c, side):
         cs[c].best_ask = a if a < n else -1
 
 
-@njit_inline
+@njit
 def next_level(cs, lv, c, side, idx):
     """The next non-empty level behind ``idx`` in priority order (-1 when none)."""
     base = cs[c].base

@@ -15,7 +15,7 @@ calls again. ``docs/engine-semantics.md`` is the exact contract.
 
 from __future__ import annotations
 
-from riskcore._jit import njit, njit_inline
+from riskcore._jit import njit
 from riskcore.engine.account_nb import (
     apply_fill_side,
     per_lot_freeze,
@@ -102,7 +102,7 @@ from riskcore.records import (
 
 
 # --------------------------------------------------------------------------- output records
-@njit_inline
+@njit
 def emit_event(events, ctr, ts, order_no, account, contract, qty, leaves, kind, reason, side):
     """Append one order event (unless event recording is off)."""
     if ctr[C_RECORD_EVENTS] == 0:
@@ -121,7 +121,7 @@ def emit_event(events, ctr, ts, order_no, account, contract, qty, leaves, kind, 
     ctr[C_N_EVENTS] = k + 1
 
 
-@njit_inline
+@njit
 def trade_kind(src_a, src_b, default):
     """A fill's kind: liquidation beats reduction beats ``default``."""
     if src_a == SRC_LIQUIDATION or src_b == SRC_LIQUIDATION:
@@ -131,7 +131,7 @@ def trade_kind(src_a, src_b, default):
     return default
 
 
-@njit_inline
+@njit
 def emit_fill(
     fills,
     ctr,
@@ -173,7 +173,7 @@ def emit_fill(
 
 
 # --------------------------------------------------------------------------- resting orders
-@njit_inline
+@njit
 def cancel_resting(
     ts, slot, reason, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events
 ):
@@ -197,7 +197,7 @@ def cancel_resting(
     slot_free(pool, ctr, slot)
 
 
-@njit_inline
+@njit
 def fill_resting(slot, q, lv, g, pool, cs, ords, ctr):
     """Take ``q`` lots off resting ``slot`` at level ``g``; return its event kind."""
     pool[slot].leaves -= q
@@ -218,7 +218,7 @@ def fill_resting(slot, q, lv, g, pool, cs, ords, ctr):
 
 
 # --------------------------------------------------------------------------- pre-trade checks
-@njit_inline
+@njit
 def check_new_order(m, phase, cs, acct, pos, inv, mem, hedge):
     """First failing pre-trade check of a NEW message (MATCH-07 order), or 0 = pass.
 
@@ -271,7 +271,7 @@ def check_new_order(m, phase, cs, acct, pos, inv, mem, hedge):
     return 0
 
 
-@njit_inline
+@njit
 def fok_fillable(cs, bid_lv, ask_lv, pool, acct, c, side, limit, qty, investor, policy):
     """True if a FOK for ``qty`` lots could fill completely now (see the semantics doc)."""
     opp = SELL if side == BUY else BUY
@@ -424,7 +424,7 @@ def process_messages(
     return len(msgs)
 
 
-@njit_inline
+@njit
 def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events):
     """A CANCEL message: reject it, or accept it and cancel its target (MATCH-02)."""
     ono = m.order_no
@@ -462,7 +462,7 @@ def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords
     )
 
 
-@njit_inline
+@njit
 def match_incoming(
     m,
     limit,
@@ -557,7 +557,7 @@ def match_incoming(
 
 
 # --------------------------------------------------------------------------- call auction
-@njit_inline
+@njit
 def auction_price(cs, bid_lv, ask_lv, c, buy_at_or_above):
     """Ladder index of the MATCH-06 uncross price of contract ``c``, or -1 if none.
 
@@ -598,7 +598,7 @@ def auction_price(cs, bid_lv, ask_lv, c, buy_at_or_above):
     return best
 
 
-@njit_inline
+@njit
 def auction_conflict(cs, bid_lv, ask_lv, pool, acct, c, p_idx):
     """Dry-run the uncross at ``p_idx``; return the first same-investor (bid, ask) slots."""
     base = cs[c].base

@@ -14,7 +14,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from riskcore._jit import DISABLED, njit_inline
+from riskcore._jit import DISABLED, njit
 from riskcore.records import CANCEL
 
 AHEAD_STATE = 12  # messages ahead: fetch the target's per-order state
@@ -48,7 +48,7 @@ def _prefetch_python(arr, idx):
 prefetch = _prefetch_python if DISABLED else _prefetch
 
 
-@njit_inline
+@njit
 def prefetch_cancel_targets(msgs, k, ords, pool):
     """Prefetch what the cancels a few messages after ``k`` will touch."""
     n = len(msgs)
