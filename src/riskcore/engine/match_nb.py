@@ -49,7 +49,7 @@ from riskcore.engine.layout import (
     STOP_OUTPUT,
     STOP_POOL,
 )
-from riskcore.engine.prefetch_nb import prefetch_cancel_targets
+from riskcore.engine.prefetch_nb import prefetch_ahead
 from riskcore.records import (
     BUY,
     CANCEL,
@@ -340,7 +340,7 @@ def process_messages(
         if ctr[C_FREE_HEAD] == -1:
             ctr[C_STOP] = STOP_POOL
             return k
-        prefetch_cancel_targets(msgs, k, ords, pool)
+        prefetch_ahead(msgs, k, ords, pool, acct, pos, inv)
         ts = m.ts
         ono = m.order_no
         if m.action == CANCEL:
