@@ -21,6 +21,8 @@ from riskcore.records import (
     STP_CANCEL_RESTING,
 )
 
+SECOND = 1_000_000_000  # ns
+
 
 def limit_band(prev_settle: int, fraction: float) -> tuple[int, int]:
     """Band ``[low, high]`` in ticks around ``prev_settle`` (LIMIT-01, BRK-01).
@@ -66,6 +68,12 @@ class Market:
         ``STP_CANCEL_INCOMING`` (default) or ``STP_CANCEL_RESTING`` (MATCH-05).
     margin_method : int
         ``MARGIN_BOTH`` (default) or ``MARGIN_LARGER_SIDE`` (MARGIN-01).
+    breaker_trigger, breaker_duration : int
+        How long a quote must touch a breaker price before the breaker starts (BRK-02), and
+        how long it runs (BRK-03), ns.
+    quiet_from : int
+        Absolute time (ns) from which no breaker starts and the limit band holds (BRK-05);
+        0 = no quiet period.
     """
 
     contracts: np.ndarray
@@ -76,6 +84,9 @@ class Market:
     n_members: int
     stp_policy: int = STP_CANCEL_INCOMING
     margin_method: int = MARGIN_BOTH
+    breaker_trigger: int = 60 * SECOND
+    breaker_duration: int = 600 * SECOND
+    quiet_from: int = 0
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +123,13 @@ class Market:
             raise ValueError("bands must be non-empty and prices positive")
         if np.any(c["tick_value"] <= 0) or np.any(c["margin_rate"] < 0):
             raise ValueError("tick_value must be > 0 and margin_rate >= 0")
+        if np.any(c["ladder_lo"] > c["limit_lo"]) or np.any(c["limit_hi"] > c["ladder_hi"]):
+            raise ValueError("every contract's limit band must lie inside its ladder")
+        brk = c["breaker_hi"] > 0
+        if np.any(brk & ((c["breaker_lo"] < c["limit_lo"]) | (c["breaker_hi"] > c["limit_hi"]))):
+            raise ValueError("breaker prices must lie inside the limit band")
+        if self.breaker_trigger < 0 or self.breaker_duration < 0 or self.quiet_from < 0:
+            raise ValueError("breaker times must be >= 0")
         if len(a) and (a["investor"].min() < 0 or a["investor"].max() >= self.n_investors):
             raise ValueError("account investor index out of range")
         if len(a) and (a["member"].min() < 0 or a["member"].max() >= self.n_members):
@@ -134,6 +152,8 @@ def make_market(
     fee_close_today: float = 0.0,
     price_limit: float = 0.10,
     band: float | None = None,
+    circuit_breaker: float = 0.0,
+    last_day: bool = False,
     pos_limit: int = NO_LIMIT,
     member_limit: int = NO_LIMIT,
     max_order_qty: int = 1_000_000,
@@ -146,36 +166,36 @@ def make_market(
     short_yd: np.ndarray | None = None,
     stp_policy: int = STP_CANCEL_INCOMING,
     margin_method: int = MARGIN_BOTH,
+    quiet_from: int = 0,
 ) -> Market:
     """Build a :class:`Market` from a few numbers (tests, benchmarks, notebooks).
 
     Prices are ticks (IF: tick 0.2 index points x 300 CNY = ``tick_value`` 60 CNY, so
-    ``prev_settle=17500`` is 3,500.0 points). The ladder covers ``price_limit`` around the
-    previous settlement; the acceptable band is ``band`` (default ``price_limit``).
+    ``prev_settle=17500`` is 3,500.0 points). The ladder and the limit band cover
+    ``price_limit`` around the previous settlement. ``circuit_breaker`` > 0 sets breaker
+    prices (BRK-01) and starts the day with the breaker band; ``band`` overrides the band the
+    day starts with (default: the breaker band if any, else the limit band).
     Each account is its own investor unless ``investors`` says otherwise; all accounts
     belong to member 0 unless ``members`` says otherwise.
     """
     ps = np.broadcast_to(np.asarray(prev_settle, dtype=np.int64), (n_contracts,))
     tv = np.broadcast_to(np.asarray(tick_value, dtype=np.float64), (n_contracts,))
     contracts = np.zeros(n_contracts, dtype=CONTRACT_SPEC_DTYPE)
+    breaker_on = circuit_breaker > 0 and not last_day
     for i in range(n_contracts):
         lo, hi = limit_band(int(ps[i]), price_limit)
-        blo, bhi = limit_band(int(ps[i]), price_limit if band is None else band)
-        contracts[i] = (
-            tv[i],
-            margin_rate,
-            fee_open,
-            fee_close,
-            fee_close_today,
-            ps[i],
-            blo,
-            bhi,
-            lo,
-            hi,
-            pos_limit,
-            member_limit,
-            max_order_qty,
-        )
+        klo, khi = limit_band(int(ps[i]), circuit_breaker) if breaker_on else (0, 0)
+        start = band if band is not None else (circuit_breaker if breaker_on else price_limit)
+        blo, bhi = limit_band(int(ps[i]), start)
+        row = dict(
+            tick_value=tv[i], margin_rate=margin_rate, fee_open=fee_open, fee_close=fee_close,
+            fee_close_today=fee_close_today, prev_settle=ps[i], band_lo=blo, band_hi=bhi,
+            ladder_lo=lo, ladder_hi=hi, pos_limit=pos_limit, member_limit=member_limit,
+            max_order_qty=max_order_qty, limit_lo=lo, limit_hi=hi, breaker_lo=klo,
+            breaker_hi=khi, last_day=int(last_day),
+        )  # fmt: skip
+        for name, value in row.items():
+            contracts[name][i] = value
     inv = np.arange(n_accounts) if investors is None else np.asarray(investors)
     mem = np.zeros(n_accounts, dtype=np.int64) if members is None else np.asarray(members)
     accounts = np.zeros(n_accounts, dtype=ACCOUNT_SPEC_DTYPE)
@@ -196,6 +216,7 @@ def make_market(
         n_members=int(mem.max()) + 1 if n_accounts else 1,
         stp_policy=stp_policy,
         margin_method=margin_method,
+        quiet_from=quiet_from,
     )
 
 

@@ -114,6 +114,34 @@ K_OFFSET = 4
 K_FINAL = 5
 KIND_NAMES = ("continuous", "auction", "liquidation", "reduction", "offset", "final")
 
+# --- market states and their reasons (LIMIT, BRK; the market_states table) ----------------
+MS_NORMAL = 0  # breaker armed, breaker band in force
+MS_WATCH = 1  # a quote touches a breaker price; the trigger clock runs (BRK-02)
+MS_BREAKER = 2  # breaker running (BRK-03)
+MS_LIMIT = 3  # limit band in force for the rest of the day
+MS_NO_LIMIT = 4  # last trading day: no breaker (LIMIT-02)
+MS_CLOSED = 5  # trading stopped (record only)
+STATE_NAMES = ("normal", "watch", "breaker", "limit", "no_limit", "closed")
+
+MR_OPEN = 0
+MR_TOUCH_UPPER = 1
+MR_TOUCH_LOWER = 2
+MR_TOUCH_LIFTED = 3
+MR_TOUCH_HELD = 4
+MR_BREAKER_END = 5
+MR_QUIET = 6
+MR_SESSION_END = 7
+STATE_REASON_NAMES = (
+    "open",
+    "touch_upper",
+    "touch_lower",
+    "touch_lifted",
+    "touch_held",
+    "breaker_end",
+    "quiet",
+    "session_end",
+)
+
 # --- policies ----------------------------------------------------------------------------
 STP_CANCEL_INCOMING = 0  # MATCH-05 default
 STP_CANCEL_RESTING = 1
@@ -195,6 +223,24 @@ CONTRACT_SPEC_DTYPE = np.dtype(
         ("pos_limit", "i8"),  # POS-01 lots per side per investor, NO_LIMIT = none
         ("member_limit", "i8"),  # POS-02 lots per side per member, NO_LIMIT = inactive
         ("max_order_qty", "i8"),  # largest acceptable order, lots (BAD_QTY above)
+        ("limit_lo", "i8"),  # limit band (LIMIT-01/02), ticks
+        ("limit_hi", "i8"),
+        ("breaker_lo", "i8"),  # breaker prices (BRK-01), ticks; 0 = no breaker
+        ("breaker_hi", "i8"),
+        ("last_day", "i1"),  # 1 = the contract's last trading day (LIMIT-02)
+    ],
+    align=True,
+)
+
+# One market-state transition (BRK-07).
+MARKET_STATE_DTYPE = np.dtype(
+    [
+        ("ts", "i8"),
+        ("band_lo", "i8"),  # band in force after the transition, ticks
+        ("band_hi", "i8"),
+        ("contract", "i4"),
+        ("state", "i1"),  # MS_*
+        ("reason", "i1"),  # MR_*
     ],
     align=True,
 )
@@ -242,10 +288,12 @@ POSITION_DTYPE = np.dtype(
 
 
 class Batch(NamedTuple):
-    """What one engine call produced: order events and fills, in emission order."""
+    """What one engine call produced: order events, fills and market-state transitions,
+    each in the order they happened."""
 
     events: np.ndarray  # EVENT_DTYPE
     fills: np.ndarray  # FILL_DTYPE
+    states: np.ndarray = np.zeros(0, dtype=MARKET_STATE_DTYPE)
 
 
 class Depth(NamedTuple):

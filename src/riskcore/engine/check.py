@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from riskcore.engine.layout import C_FREE_HEAD, C_N_LIVE, F_LONG, F_PEND_BUY, F_PEND_SELL, F_SHORT
-from riskcore.records import BUY, MARGIN_BOTH, OPEN, SELL
+from riskcore.records import BUY, MARGIN_BOTH, MS_BREAKER, MS_NORMAL, MS_WATCH, OPEN, SELL
 
 
 def _close(a, b, what: str) -> None:
@@ -108,3 +108,9 @@ def check_engine(eng) -> None:
     _close(pos["margin"], val * cs["tick_value"] * cs["margin_rate"], "position margin")
     _close(acct["margin"], pos["margin"].sum(axis=1), "account margin")
     assert np.all(np.isfinite(acct["reserve"])), "non-finite reserve"
+
+    # market state (BRK): an armed or running breaker keeps the breaker band in force
+    armed = np.isin(cs["mstate"], (MS_NORMAL, MS_WATCH, MS_BREAKER))
+    assert np.all(cs["band_lo"][armed] == cs["breaker_lo"][armed]), "band is not the breaker band"
+    assert np.all(cs["band_hi"][armed] == cs["breaker_hi"][armed]), "band is not the breaker band"
+    assert np.all(cs["breaker_hi"][armed] > 0), "breaker state without breaker prices"

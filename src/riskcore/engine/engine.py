@@ -9,22 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.engine import match_nb
+from riskcore.engine import breaker_nb, match_nb
 from riskcore.engine.check import check_engine
 from riskcore.engine.layout import (
+    C_DURATION,
     C_FREE_HEAD,
     C_MARGIN_METHOD,
     C_N_EVENTS,
     C_N_FILLS,
     C_N_LIVE,
+    C_N_STATES,
+    C_NEXT_TIMER,
+    C_QUIET_FROM,
     C_RECORD_EVENTS,
     C_STOP,
     C_STP_POLICY,
+    C_TRIGGER,
     CONTRACT_STATE_DTYPE,
     F_LONG,
     F_SHORT,
     LEVEL_DTYPE,
     N_COUNTERS,
+    NEVER,
     ORDER_STATE_DTYPE,
     STOP_DONE,
     STOP_POOL,
@@ -40,6 +46,10 @@ from riskcore.records import (
     EVENT_DTYPE,
     FILL_DTYPE,
     MARGIN_BOTH,
+    MARKET_STATE_DTYPE,
+    MS_LIMIT,
+    MS_NO_LIMIT,
+    MS_NORMAL,
     MSG_DTYPE,
     PHASE_AUCTION,
     PHASE_CONTINUOUS,
@@ -106,6 +116,11 @@ class Engine:
         cs["best_bid"] = -1
         cs["best_ask"] = -1
         cs["last_price"] = -1
+        cs["mstate"] = np.where(
+            spec["last_day"] == 1,
+            MS_NO_LIMIT,
+            np.where(spec["breaker_hi"] > 0, MS_NORMAL, MS_LIMIT),
+        )
         self.cs = cs
         total = int(cs["n_levels"].sum())
         self.bid_lv = np.zeros(total, dtype=LEVEL_DTYPE)
@@ -119,6 +134,11 @@ class Engine:
         self.ctr[C_STP_POLICY] = market.stp_policy
         self.ctr[C_MARGIN_METHOD] = market.margin_method
         self.ctr[C_RECORD_EVENTS] = int(bool(record_events))
+        self.ctr[C_TRIGGER] = market.breaker_trigger
+        self.ctr[C_DURATION] = market.breaker_duration
+        self.ctr[C_QUIET_FROM] = market.quiet_from
+        armed = np.any(cs["mstate"] == MS_NORMAL)
+        self.ctr[C_NEXT_TIMER] = market.quiet_from if armed and market.quiet_from > 0 else NEVER
 
         pos = np.zeros((n_a, n_c), dtype=POSITION_DTYPE)
         pos["long_yd"] = market.long_yd
@@ -160,20 +180,22 @@ class Engine:
     def _event_room(self, n: int) -> int:
         return n if self.ctr[C_RECORD_EVENTS] else 0
 
-    def _take(self, events: np.ndarray, fills: np.ndarray, out: list) -> None:
+    def _state_room(self) -> int:
+        return 4 * len(self.cs) + 64
+
+    def _take(self, events: np.ndarray, fills: np.ndarray, states: np.ndarray, out: list) -> None:
         """Move what the kernel wrote into ``out`` (views of fresh buffers: no copy)."""
-        out.append((events[: self.ctr[C_N_EVENTS]], fills[: self.ctr[C_N_FILLS]]))
-        self.ctr[C_N_EVENTS] = 0
-        self.ctr[C_N_FILLS] = 0
+        ctr = self.ctr
+        out.append((events[: ctr[C_N_EVENTS]], fills[: ctr[C_N_FILLS]], states[: ctr[C_N_STATES]]))
+        ctr[C_N_EVENTS] = 0
+        ctr[C_N_FILLS] = 0
+        ctr[C_N_STATES] = 0
 
     @staticmethod
     def _join(parts: list) -> Batch:
         if len(parts) == 1:
             return Batch(*parts[0])
-        return Batch(
-            np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, EVENT_DTYPE),
-            np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, FILL_DTYPE),
-        )
+        return Batch(*(np.concatenate([p[i] for p in parts]) for i in range(3)))
 
     def _state(self) -> tuple:
         return (
@@ -191,7 +213,8 @@ class Engine:
     def submit(self, msgs: np.ndarray, phase: int = PHASE_CONTINUOUS) -> Batch:
         """Process a time-ordered batch of messages in ``phase`` (PHASE_*).
 
-        Returns the order events and fills, in the order they happened.
+        Returns the order events, fills and market-state transitions, in the order they
+        happened.
         """
         if phase not in (0, 1, 2):
             raise ValueError(f"phase must be one of {PHASE_NAMES}, got {phase!r}")
@@ -212,6 +235,7 @@ class Engine:
         n = len(msgs)
         events = np.empty(self._event_room(2 * n + 64), dtype=EVENT_DTYPE)
         fills = np.empty(n // 2 + 64, dtype=FILL_DTYPE)
+        states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)
         parts: list = []
         start = 0
         while True:
@@ -226,6 +250,7 @@ class Engine:
                 self.ctr,
                 events,
                 fills,
+                states,
             )
             stop = self.ctr[C_STOP]
             if stop == STOP_DONE:
@@ -233,11 +258,12 @@ class Engine:
             if stop == STOP_POOL:
                 self.pool = grow_pool(self.pool, self.ctr)
             else:
-                self._take(events, fills, parts)
+                self._take(events, fills, states, parts)
                 need = 3 * int(self.ctr[C_N_LIVE]) + 64
                 events = np.empty(self._event_room(max(need, len(events))), dtype=EVENT_DTYPE)
                 fills = np.empty(max(need, len(fills)), dtype=FILL_DTYPE)
-        self._take(events, fills, parts)
+                states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)
+        self._take(events, fills, states, parts)
         return self._join(parts)
 
     def run_auction(self, ts: int) -> Batch:
@@ -257,7 +283,7 @@ class Engine:
         )
         self.in_auction = False
         parts: list = []
-        self._take(events, fills, parts)
+        self._take(events, fills, np.empty(0, dtype=MARKET_STATE_DTYPE), parts)
         return self._join(parts)
 
     def expire(self, ts: int) -> Batch:
@@ -274,8 +300,30 @@ class Engine:
         )
         self.in_auction = False
         parts: list = []
-        self._take(events, fills, parts)
+        self._take(events, fills, np.empty(0, dtype=MARKET_STATE_DTYPE), parts)
         return self._join(parts)
+
+    def _session(self, kernel, ts: int) -> Batch:
+        states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)
+        kernel(np.int64(ts), self.cs, states, self.ctr)
+        parts: list = []
+        self._take(np.empty(0, EVENT_DTYPE), np.empty(0, FILL_DTYPE), states, parts)
+        return self._join(parts)
+
+    def open_session(self, ts: int) -> Batch:
+        """Continuous trading (re)starts at ``ts``: due state timers fire, every contract's
+        state is recorded, breaker-price touches start their clocks (BRK-02, BRK-04)."""
+        return self._session(breaker_nb.open_session, ts)
+
+    def close_session(self, ts: int) -> Batch:
+        """Trading stops at ``ts``: due timers fire, a running breaker ends, a touch clock
+        resets, and a ``closed`` record is written per contract (BRK-04)."""
+        return self._session(breaker_nb.close_session, ts)
+
+    def market_state(self, contract: int) -> tuple[int, int, int]:
+        """``(state, band_lo, band_hi)`` of ``contract`` now (``MS_*``, ticks)."""
+        c = self.cs[contract]
+        return int(c["mstate"]), int(c["band_lo"]), int(c["band_hi"])
 
     def set_band(self, contract: int, lo: int, hi: int) -> None:
         """Set the acceptable price band of ``contract`` to ``[lo, hi]`` ticks (LIMIT-03).

@@ -57,6 +57,9 @@ CONTRACT_STATE_DTYPE = np.dtype(
         ("last_price", "i8"),  # ticks, -1 = no trade yet
         ("volume", "i8"),  # lots traded
         ("n_trades", "i8"),
+        ("mstate", "i8"),  # MS_* market state (BRK)
+        ("watch_since", "i8"),  # ns: when the current breaker-price touch began
+        ("breaker_until", "i8"),  # ns: when the running breaker ends
     ],
     align=True,
 )
@@ -71,7 +74,14 @@ C_MARGIN_METHOD = 5
 C_N_LIVE = 6  # resting orders
 C_STOP = 7  # why the last kernel call stopped early (STOP_*)
 C_RECORD_EVENTS = 8  # 1 = write order events, 0 = keep only per-order states and fills
-N_COUNTERS = 9
+C_N_STATES = 9  # market-state records written into the current output buffer
+C_TRIGGER = 10  # BRK-02 touch duration that starts the breaker, ns
+C_DURATION = 11  # BRK-03 breaker duration, ns
+C_QUIET_FROM = 12  # BRK-05 start of the quiet period, absolute ns (0 = none)
+C_NEXT_TIMER = 13  # earliest due state timer of any contract, ns (NEVER = none)
+N_COUNTERS = 14
+
+NEVER = 2**62  # a time later than any real one, ns
 
 STOP_DONE = 0
 STOP_POOL = 1  # no free slot for a resting remainder

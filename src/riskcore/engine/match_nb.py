@@ -31,12 +31,14 @@ from riskcore.engine.book_nb import (
     slot_alloc,
     slot_free,
 )
+from riskcore.engine.breaker_nb import evaluate_touch, fire_timers
 from riskcore.engine.layout import (
     C_FREE_HEAD,
     C_MARGIN_METHOD,
     C_N_EVENTS,
     C_N_FILLS,
     C_N_LIVE,
+    C_N_STATES,
     C_NEXT_TRADE,
     C_RECORD_EVENTS,
     C_STOP,
@@ -70,6 +72,7 @@ from riskcore.records import (
     OPEN,
     PHASE_AUCTION,
     PHASE_CLOSED,
+    PHASE_CONTINUOUS,
     R_AUCTION_LIMIT_ONLY,
     R_BAD_QTY,
     R_EXPIRED,
@@ -316,11 +319,14 @@ def process_messages(
     ctr,
     events,
     fills,
+    states,
 ):
     """Process ``msgs[start:]`` in ``phase``; return the index of the first unprocessed one.
 
-    Stops early, with ``ctr[C_STOP]`` saying why, when the pool has no free slot or the
-    event / fill buffers might not hold the next message's output.
+    In the continuous phase, state timers due before a message fire first and the touched
+    contract's breaker clock is evaluated after it (BRK-02..06). Stops early, with
+    ``ctr[C_STOP]`` saying why, when the pool has no free slot or the event / fill / state
+    buffers might not hold the next message's output.
     """
     n_c = len(cs)
     policy = ctr[C_STP_POLICY]
@@ -334,53 +340,29 @@ def process_messages(
         bound = min(max(m.qty, 0), ctr[C_N_LIVE])
         stp_bound = ctr[C_N_LIVE] if policy == STP_CANCEL_RESTING else 1
         events_full = ctr[C_N_EVENTS] + 3 + 2 * bound + stp_bound > n_ev_cap
-        if (ctr[C_RECORD_EVENTS] and events_full) or ctr[C_N_FILLS] + bound > n_fill_cap:
+        states_full = ctr[C_N_STATES] + n_c + 2 > len(states)
+        if (
+            (ctr[C_RECORD_EVENTS] and events_full)
+            or ctr[C_N_FILLS] + bound > n_fill_cap
+            or states_full
+        ):
             ctr[C_STOP] = STOP_OUTPUT
             return k
         if ctr[C_FREE_HEAD] == -1:
             ctr[C_STOP] = STOP_POOL
             return k
         prefetch_ahead(msgs, k, ords, pool, acct, pos, inv)
-        ts = m.ts
-        ono = m.order_no
+        continuous = phase == PHASE_CONTINUOUS
+        if continuous:
+            fire_timers(m.ts, cs, states, ctr)
         if m.action == CANCEL:
-            cancel_message(
+            c = cancel_message(
                 m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events
             )
-            continue
-        reason = check_new_order(m, phase, cs, acct, pos, inv, mem, hedge)
-        a = m.account
-        c = m.contract
-        side = m.side
-        if reason == 0 and m.type == FOK:
-            inv_no = acct[a].investor
-            if not fok_fillable(
-                cs, bid_lv, ask_lv, pool, acct, c, side, m.price, m.qty, inv_no, policy
-            ):
-                reason = R_FOK_UNFILLED
-        if reason != 0:
-            ords[ono].status = ST_REJECTED
-            ords[ono].reason = reason
-            emit_event(events, ctr, ts, ono, a, c, m.qty, 0, EV_REJECTED, reason, side)
-            continue
-        offset = m.offset
-        otype = m.type
-        if otype == MARKET:
-            limit = cs[c].band_hi if side == BUY else cs[c].band_lo
-            per_lot = per_lot_freeze(cs, c, cs[c].band_hi) if offset == OPEN else 0.0
         else:
-            limit = m.price
-            per_lot = per_lot_freeze(cs, c, limit) if offset == OPEN else 0.0
-        reserve_order(acct, pos, inv, mem, n_c, a, c, side, offset, m.qty, per_lot)
-        ords[ono].status = ST_ACCEPTED
-        emit_event(events, ctr, ts, ono, a, c, m.qty, m.qty, EV_ACCEPTED, 0, side)
-        leaves = m.qty
-        stopped = False
-        if phase != PHASE_AUCTION:
-            leaves, stopped = match_incoming(
+            new_message(
                 m,
-                limit,
-                per_lot,
+                phase,
                 policy,
                 method,
                 pool,
@@ -391,42 +373,125 @@ def process_messages(
                 pos,
                 inv,
                 mem,
+                hedge,
                 stp,
                 ords,
                 ctr,
                 events,
                 fills,
             )
-        if leaves == 0:
-            continue
-        if stopped or otype != LIMIT:
-            cause = R_SELF_TRADE if stopped else R_IOC_REMAINDER
-            release_order(acct, pos, inv, mem, n_c, a, c, side, offset, leaves, per_lot)
-            ords[ono].status = ST_CANCELLED
-            ords[ono].reason = cause
-            emit_event(events, ctr, ts, ono, a, c, leaves, 0, EV_CANCELLED, cause, side)
-            continue
-        slot = slot_alloc(pool, ctr)
-        o = pool[slot]
-        o.order_no = ono
-        o.price = limit
-        o.account = a
-        o.contract = c
-        o.leaves = leaves
-        o.side = side
-        o.offset = offset
-        o.type = otype
-        o.source = m.source
-        idx = limit - cs[c].ladder_lo
-        level_append(bid_lv if side == BUY else ask_lv, pool, cs[c].base + idx, slot)
-        note_level_added(cs, c, side, idx)
-        ords[ono].slot = slot
+            c = m.contract
+        if continuous and c >= 0 and c < n_c:
+            evaluate_touch(m.ts, cs, c, states, ctr)
     return len(msgs)
 
 
 @njit
+def new_message(
+    m,
+    phase,
+    policy,
+    method,
+    pool,
+    bid_lv,
+    ask_lv,
+    cs,
+    acct,
+    pos,
+    inv,
+    mem,
+    hedge,
+    stp,
+    ords,
+    ctr,
+    events,
+    fills,
+):
+    """A NEW message: pre-trade checks, then reject, match, rest or cancel the remainder."""
+    n_c = len(cs)
+    ts = m.ts
+    ono = m.order_no
+    reason = check_new_order(m, phase, cs, acct, pos, inv, mem, hedge)
+    a = m.account
+    c = m.contract
+    side = m.side
+    if reason == 0 and m.type == FOK:
+        inv_no = acct[a].investor
+        if not fok_fillable(
+            cs, bid_lv, ask_lv, pool, acct, c, side, m.price, m.qty, inv_no, policy
+        ):
+            reason = R_FOK_UNFILLED
+    if reason != 0:
+        ords[ono].status = ST_REJECTED
+        ords[ono].reason = reason
+        emit_event(events, ctr, ts, ono, a, c, m.qty, 0, EV_REJECTED, reason, side)
+        return
+    offset = m.offset
+    otype = m.type
+    if otype == MARKET:
+        limit = cs[c].band_hi if side == BUY else cs[c].band_lo
+        per_lot = per_lot_freeze(cs, c, cs[c].band_hi) if offset == OPEN else 0.0
+    else:
+        limit = m.price
+        per_lot = per_lot_freeze(cs, c, limit) if offset == OPEN else 0.0
+    reserve_order(acct, pos, inv, mem, n_c, a, c, side, offset, m.qty, per_lot)
+    ords[ono].status = ST_ACCEPTED
+    emit_event(events, ctr, ts, ono, a, c, m.qty, m.qty, EV_ACCEPTED, 0, side)
+    leaves = m.qty
+    stopped = False
+    if phase != PHASE_AUCTION:
+        leaves, stopped = match_incoming(
+            m,
+            limit,
+            per_lot,
+            policy,
+            method,
+            pool,
+            bid_lv,
+            ask_lv,
+            cs,
+            acct,
+            pos,
+            inv,
+            mem,
+            stp,
+            ords,
+            ctr,
+            events,
+            fills,
+        )
+    if leaves == 0:
+        return
+    if stopped or otype != LIMIT:
+        cause = R_SELF_TRADE if stopped else R_IOC_REMAINDER
+        release_order(acct, pos, inv, mem, n_c, a, c, side, offset, leaves, per_lot)
+        ords[ono].status = ST_CANCELLED
+        ords[ono].reason = cause
+        emit_event(events, ctr, ts, ono, a, c, leaves, 0, EV_CANCELLED, cause, side)
+        return
+    slot = slot_alloc(pool, ctr)
+    o = pool[slot]
+    o.order_no = ono
+    o.price = limit
+    o.account = a
+    o.contract = c
+    o.leaves = leaves
+    o.side = side
+    o.offset = offset
+    o.type = otype
+    o.source = m.source
+    idx = limit - cs[c].ladder_lo
+    level_append(bid_lv if side == BUY else ask_lv, pool, cs[c].base + idx, slot)
+    note_level_added(cs, c, side, idx)
+    ords[ono].slot = slot
+
+
+@njit
 def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events):
-    """A CANCEL message: reject it, or accept it and cancel its target (MATCH-02)."""
+    """A CANCEL message: reject it, or accept it and cancel its target (MATCH-02).
+
+    Returns the target's contract, or -1 when the cancel was rejected.
+    """
     ono = m.order_no
     reason = 0
     slot = -1
@@ -442,7 +507,8 @@ def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords
         ords[ono].status = ST_REJECTED
         ords[ono].reason = reason
         emit_event(events, ctr, m.ts, ono, m.account, m.contract, 0, 0, EV_REJECTED, reason, m.side)
-        return
+        return -1
+    c = pool[slot].contract
     ords[ono].status = ST_ACCEPTED
     emit_event(
         events,
@@ -460,6 +526,7 @@ def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords
     cancel_resting(
         m.ts, slot, R_USER_CANCEL, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events
     )
+    return c
 
 
 @njit
