@@ -17,7 +17,9 @@ def main() -> None:
     engine = Engine(market)
     engine.submit(msgs[:100], PHASE_AUCTION)
     engine.run_auction(int(msgs["ts"][100]))
+    engine.open_session(int(msgs["ts"][100]))
     engine.submit(msgs[100:])
+    engine.close_session(int(msgs["ts"][-1]) + 1)
     engine.expire(int(msgs["ts"][-1]) + 1)
 
 

@@ -164,9 +164,17 @@ def risk_flow(n: int, seed: int = 1) -> tuple[Market, np.ndarray]:
     return market, msgs
 
 
-def random_market(rng: np.random.Generator, n_contracts: int = 2, n_accounts: int = 8) -> Market:
+def random_market(
+    rng: np.random.Generator,
+    n_contracts: int = 2,
+    n_accounts: int = 8,
+    *,
+    breaker: bool = False,
+    quiet_from: int = 0,
+) -> Market:
     """A small market for differential tests: shared investors (self-trades), two members,
-    tight reserves, limits and positions so that every reject code is reachable."""
+    tight reserves, limits and positions so that every reject code is reachable; with
+    ``breaker`` a 6% circuit breaker (BRK-01) and the quiet period from ``quiet_from`` ns."""
     investors = rng.integers(0, max(2, n_accounts - 2), n_accounts)
     investors = np.unique(investors, return_inverse=True)[1]
     members = rng.integers(0, 2, n_accounts)
@@ -189,7 +197,9 @@ def random_market(rng: np.random.Generator, n_contracts: int = 2, n_accounts: in
         fee_close=float(rng.choice([0.0, 0.0001])),
         fee_close_today=float(rng.choice([0.0, 0.003])),
         price_limit=0.10,
-        band=float(rng.choice([0.06, 0.10])),
+        band=None if breaker else float(rng.choice([0.06, 0.10])),
+        circuit_breaker=0.06 if breaker else 0.0,
+        quiet_from=quiet_from,
         pos_limit=int(rng.choice([-1, 25, 60])),
         max_order_qty=40,
         reserve=rng.uniform(5e4, 3e6, n_accounts),
@@ -208,11 +218,18 @@ def random_market(rng: np.random.Generator, n_contracts: int = 2, n_accounts: in
 
 
 def random_flow(
-    rng: np.random.Generator, market: Market, n: int, start_order_no: int = 0, t0: int = DAY_START
+    rng: np.random.Generator,
+    market: Market,
+    n: int,
+    start_order_no: int = 0,
+    t0: int = DAY_START,
+    mean_gap: int = 1000,
 ) -> np.ndarray:
     """Messages that exercise everything: all order types, opens and closes, cancels of
     earlier orders (some of other accounts), unknown accounts and symbols, bad quantities,
-    off-tick flags and out-of-band prices, around each contract's previous settlement."""
+    off-tick flags and out-of-band prices, around each contract's previous settlement; where
+    a contract has breaker prices, limit orders at them (to touch, hold and leave them,
+    BRK-02). Messages are ``mean_gap`` ns apart on average (exponential gaps, >= 1 ns)."""
     spec = market.contracts
     msgs = mixed_flow(
         rng,
@@ -227,7 +244,8 @@ def random_flow(
         start_order_no=start_order_no,
         cancel_share=0.2,
     )
-    msgs["ts"] = t0 + np.arange(n, dtype=np.int64) * 1000
+    gaps = np.maximum(rng.exponential(mean_gap, n), 1).astype(np.int64)
+    msgs["ts"] = t0 + np.cumsum(gaps) - gaps[0]
     new = msgs["action"] == NEW
     msgs["type"] = np.where(
         new, rng.choice([LIMIT, MARKET, FAK, FOK], n, p=[0.7, 0.1, 0.1, 0.1]), LIMIT
@@ -245,4 +263,9 @@ def random_flow(
     other = (odd >= 0.06) & (odd < 0.08) & ~new
     msgs["account"] = np.where(other, rng.integers(0, market.n_accounts, n), msgs["account"])
     msgs["target"] = np.where((odd >= 0.08) & (odd < 0.09) & ~new, n + 5, msgs["target"])
+    touch = (odd >= 0.09) & (odd < 0.17) & new & (spec["breaker_hi"][c] > 0)
+    at_breaker = np.where(msgs["side"] == BUY, spec["breaker_hi"][c], spec["breaker_lo"][c])
+    msgs["price"] = np.where(touch, at_breaker, msgs["price"])
+    msgs["type"] = np.where(touch, LIMIT, msgs["type"])
+    msgs["flags"] = np.where(touch, 0, msgs["flags"])
     return msgs

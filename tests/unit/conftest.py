@@ -3,7 +3,8 @@
 ``exchange(**make_market_kwargs)`` (or ``exchange(market)``) builds an engine of the class
 given by the ``engine_cls`` fixture, so every test using it runs against both engines.
 The harness numbers orders 0, 1, 2, ... in the order they are written, stamps increasing
-times, and calls ``check()`` after every engine call.
+times (or the exact ``ts=`` ns a row was given), and calls
+``check()`` after every engine call.
 """
 
 from __future__ import annotations
@@ -49,32 +50,39 @@ class Exchange:
         contract: int = 0,
         flags: int = 0,
         source: int = SRC_CLIENT,
+        ts: int | None = None,
     ) -> dict:
-        """A NEW message row (gets the next order number)."""
-        return self._number(
-            dict(
-                action=NEW,
-                account=account,
-                side=side,
-                price=price,
-                qty=qty,
-                offset=offset,
-                type=type,
-                contract=contract,
-                flags=flags,
-                source=source,
-            )
+        """A NEW message row (gets the next order number; ``ts`` = exact time, ns)."""
+        row = dict(
+            action=NEW,
+            account=account,
+            side=side,
+            price=price,
+            qty=qty,
+            offset=offset,
+            type=type,
+            contract=contract,
+            flags=flags,
+            source=source,
         )
+        if ts is not None:
+            row["ts"] = ts
+        return self._number(row)
 
-    def cancel(self, account: int, target: int, *, contract: int = 0) -> dict:
+    def cancel(
+        self, account: int, target: int, *, contract: int = 0, ts: int | None = None
+    ) -> dict:
         """A CANCEL message row for ``target`` (gets the next order number)."""
-        return self._number(dict(action=CANCEL, account=account, target=target, contract=contract))
+        row = dict(action=CANCEL, account=account, target=target, contract=contract)
+        if ts is not None:
+            row["ts"] = ts
+        return self._number(row)
 
     # --- engine calls (each followed by check()) ----------------------------------------
     def submit(self, *rows: dict, phase: int = PHASE_CONTINUOUS) -> Batch:
         msgs = make_messages(list(rows))
-        for row_msg in msgs:
-            self.ts += 1
+        for row, row_msg in zip(rows, msgs, strict=True):
+            self.ts = row["ts"] if "ts" in row else self.ts + 1
             row_msg["ts"] = self.ts
         batch = self.eng.submit(msgs, phase=phase)
         self.eng.check()
@@ -93,6 +101,18 @@ class Exchange:
     def set_band(self, contract: int, lo: int, hi: int) -> None:
         self.eng.set_band(contract, lo, hi)
         self.eng.check()
+
+    def open_session(self, ts: int) -> Batch:
+        batch = self.eng.open_session(ts)
+        self.eng.check()
+        self.ts = max(self.ts, ts)
+        return batch
+
+    def close_session(self, ts: int) -> Batch:
+        batch = self.eng.close_session(ts)
+        self.eng.check()
+        self.ts = max(self.ts, ts)
+        return batch
 
     # --- views ----------------------------------------------------------------------------
     def status(self, order_no: int) -> tuple[int, int, int]:
@@ -116,6 +136,22 @@ class Exchange:
             zip(
                 e["order_no"].tolist(), e["kind"].tolist(), e["qty"].tolist(),
                 e["leaves"].tolist(), e["reason"].tolist(), strict=True,
+            )
+        )  # fmt: skip
+
+    def market_state(self, c: int = 0) -> tuple[int, int, int]:
+        """``(state, band_lo, band_hi)`` of contract ``c`` as plain ints."""
+        state, lo, hi = self.eng.market_state(c)
+        return int(state), int(lo), int(hi)
+
+    @staticmethod
+    def states(batch: Batch) -> list[tuple[int, int, int, int, int, int]]:
+        """Market-state records as ``(ts, contract, state, reason, band_lo, band_hi)``."""
+        s = batch.states
+        return list(
+            zip(
+                s["ts"].tolist(), s["contract"].tolist(), s["state"].tolist(),
+                s["reason"].tolist(), s["band_lo"].tolist(), s["band_hi"].tolist(), strict=True,
             )
         )  # fmt: skip
 

@@ -11,7 +11,15 @@ import pytest
 
 import riskcore.reference
 from riskcore.market import make_market, make_messages
-from riskcore.records import BUY, MSG_DTYPE, PHASE_AUCTION, SELL
+from riskcore.records import (
+    BUY,
+    MS_LIMIT,
+    MS_NO_LIMIT,
+    MS_WATCH,
+    MSG_DTYPE,
+    PHASE_AUCTION,
+    SELL,
+)
 from riskcore.reference import ReferenceEngine
 
 
@@ -108,3 +116,53 @@ def test_reference_does_not_mutate_market():
     eng = ReferenceEngine(market)
     eng.set_band(0, 17000, 18000)
     assert np.array_equal(market.contracts, before)
+
+
+def _watching_engine() -> ReferenceEngine:
+    """Breaker market, session open, a bid at the upper breaker price: state ``watch``."""
+    eng = ReferenceEngine(make_market(circuit_breaker=0.06))
+    eng.open_session(1_000)
+    eng.submit(make_messages([dict(ts=2_000, account=0, side=BUY, price=18550, qty=1)]))
+    eng.check()
+    return eng
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda e: e.band_hi.__setitem__(0, 19250), "state's band"),
+        (lambda e: setattr(e.mstate[0], "watch_since", None), "watch_since"),
+        (lambda e: setattr(e.mstate[0], "breaker_until", 5_000), "breaker_until"),
+        (lambda e: setattr(e.mstate[0], "state", MS_NO_LIMIT), "no_limit"),
+        (lambda e: setattr(e.mstate[0], "state", 9), "not a state"),
+        (lambda e: e.band_lo.__setitem__(0, 1), "ladder"),
+    ],
+)
+def test_reference_check_detects_market_state_corruption(corrupt, message):
+    """Rule: BRK-01, BRK-03 — ``check()`` asserts the band in force is the one the state
+    implies and the timers are set exactly in the states that own them."""
+    eng = _watching_engine()
+    corrupt(eng)
+    with pytest.raises(AssertionError, match=message):
+        eng.check()
+
+
+def test_reference_band_set_by_hand_until_the_state_machine_sets_it():
+    """Rule: LIMIT-03, BRK-01 — a band set with ``set_band`` (or a Market starting with
+    another band) is accepted by ``check()`` until a transition sets its state's band; the
+    open record is not a transition and shows the band as it is."""
+    eng = ReferenceEngine(make_market(circuit_breaker=0.06, band=0.08))
+    assert eng.mstate[0].band_by_hand
+    eng.check()
+    eng.set_band(0, 16450, 18550)  # the breaker band: no longer by hand
+    assert not eng.mstate[0].band_by_hand
+    eng.set_band(0, 16000, 19000)
+    assert eng.open_session(1_000).states[["band_lo", "band_hi"]].tolist() == [(16000, 19000)]
+    eng.check()
+    eng.submit(make_messages([dict(ts=2_000, account=0, side=BUY, price=18550, qty=1)]))
+    assert eng.market_state(0) == (MS_WATCH, 16000, 19000)  # normal -> watch keeps the band
+    assert eng.mstate[0].band_by_hand
+    eng.check()
+    eng.close_session(700 * 10**9)  # the breaker ran and ended: the limit band
+    assert eng.market_state(0) == (MS_LIMIT, 15750, 19250)
+    eng.check()

@@ -3,7 +3,7 @@
 It implements ``docs/engine-semantics.md`` literally, one readable step at a time, and is the
 oracle the numba engine (``riskcore.engine``) is tested against: same events in the same order,
 same fills, and money bit-for-bit equal. Rules: MATCH-01..07, MARGIN-01..03, POS-01..04,
-LIMIT-03, UNIT-01/02 (``RULES.md``).
+LIMIT-01..03, BRK-01..07, UNIT-01/02 (``RULES.md``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ from riskcore.records import (
     K_REDUCTION,
     LIMIT,
     MARKET,
+    MARKET_STATE_DTYPE,
+    MR_BREAKER_END,
+    MR_OPEN,
+    MR_QUIET,
+    MR_SESSION_END,
+    MR_TOUCH_HELD,
+    MR_TOUCH_LIFTED,
+    MS_BREAKER,
+    MS_CLOSED,
+    MS_LIMIT,
+    MS_NO_LIMIT,
+    MS_NORMAL,
+    MS_WATCH,
     MSG_DTYPE,
     NEW,
     NO_LIMIT,
@@ -74,6 +87,14 @@ from riskcore.records import (
     Depth,
 )
 from riskcore.reference.book import BookSide, Order
+from riskcore.reference.breaker import (
+    BREAKER_STATES,
+    MarketState,
+    initial_state,
+    next_timer,
+    state_band,
+    touch_reason,
+)
 from riskcore.reference.state import (
     Account,
     ContractSpec,
@@ -163,6 +184,9 @@ class ReferenceEngine:
     (``bids[c]``, ``asks[c]``, MATCH-01), plus ``live``: order_no -> resting order.
     State: ``accounts[a]``, ``pos[a][c]``, ``investor_exp[i][c]``, ``member_exp[m][c]``.
     Money is float64 CNY, prices int ticks, quantities int lots (UNIT-01).
+    Price limits and the breaker (LIMIT, BRK): ``mstate[c]`` (a ``MarketState``) and the band
+    in force ``band_lo[c]``, ``band_hi[c]``; transitions are appended to every Batch's
+    ``states`` in the order they happen.
     """
 
     def __init__(self, market: Market) -> None:
@@ -176,6 +200,16 @@ class ReferenceEngine:
         self.specs = [ContractSpec.from_row(row) for row in market.contracts]
         self.band_lo = [int(x) for x in market.contracts["band_lo"]]
         self.band_hi = [int(x) for x in market.contracts["band_hi"]]
+        # LIMIT/BRK state machine. The day starts with the Market's band (make_market's
+        # ``band`` may override the band of the initial state; see MarketState.band_by_hand).
+        self.breaker_trigger = int(market.breaker_trigger)
+        self.breaker_duration = int(market.breaker_duration)
+        self.quiet_from = int(market.quiet_from)
+        self.mstate = []
+        for c, spec in enumerate(self.specs):
+            state = initial_state(spec)
+            by_hand = (self.band_lo[c], self.band_hi[c]) != state_band(state, spec)
+            self.mstate.append(MarketState(state=state, band_by_hand=by_hand))
         self.hedge_quota = [int(x) for x in market.hedge_quota]
         self.accounts = [
             Account(
@@ -212,6 +246,7 @@ class ReferenceEngine:
         self.auction_collecting = False  # a crossed book is legal only while this is True
         self._events: list[tuple] = []
         self._fills: list[tuple] = []
+        self._states: list[tuple] = []
 
     # ------------------------------------------------------------------ public interface
     def submit(self, msgs, phase: int = PHASE_CONTINUOUS) -> Batch:
@@ -228,7 +263,13 @@ class ReferenceEngine:
         Returns
         -------
         Batch
-            Events (``EVENT_DTYPE``) and fills (``FILL_DTYPE``) in emission order.
+            Events (``EVENT_DTYPE``), fills (``FILL_DTYPE``) and market-state transitions
+            (``MARKET_STATE_DTYPE``), each in emission order.
+
+        Notes
+        -----
+        In ``PHASE_CONTINUOUS`` the breaker timers due at or before a message's time fire
+        before it, and the touch of the contract it concerned is evaluated after it (BRK-02).
 
         Raises
         ------
@@ -238,13 +279,60 @@ class ReferenceEngine:
         arr = self._validate(msgs, phase)
         if phase == PHASE_AUCTION:
             self.auction_collecting = True
+        continuous = phase == PHASE_CONTINUOUS
         for row in arr.tolist():
             msg = Message._make(row)
+            if continuous:
+                self._fire_timers(msg.ts)
             if msg.action == NEW:
                 self._on_new(msg, phase)
+                concerned = msg.contract if 0 <= msg.contract < self.n_contracts else None
             else:
-                self._on_cancel(msg, phase)
+                concerned = self._on_cancel(msg, phase)
+            if continuous and concerned is not None:
+                self._touch(concerned, msg.ts)
         return self._take_batch()
+
+    def open_session(self, ts: int) -> Batch:
+        """A continuous session starts at ``ts`` (BRK-04, BRK-07).
+
+        Fires the timers due at or before ``ts``, records the state in force of every
+        contract (reason ``open``), then evaluates every contract's touch (BRK-02).
+        """
+        ts = int(ts)
+        self._fire_timers(ts)
+        for c, ms in enumerate(self.mstate):
+            self._write_record(ts, c, ms.state, MR_OPEN)  # not a transition: band unchanged
+        for c in range(self.n_contracts):
+            self._touch(c, ts)
+        return self._take_batch()
+
+    def close_session(self, ts: int) -> Batch:
+        """A continuous session ends at ``ts`` (BRK-04).
+
+        Fires the timers due at or before ``ts``; then a running breaker ends (the limit band
+        takes effect) and a ``watch`` falls back to ``normal`` (the one-minute clock does not
+        carry over a break); one ``closed`` record per contract with the band now in force.
+        """
+        ts = int(ts)
+        self._fire_timers(ts)
+        for c, ms in enumerate(self.mstate):
+            if ms.state == MS_BREAKER:
+                ms.breaker_until = None
+                self._set_state(c, MS_LIMIT)
+            elif ms.state == MS_WATCH:
+                ms.watch_since = None
+                ms.state = MS_NORMAL  # keeps the (breaker) band in force
+            self._write_record(ts, c, MS_CLOSED, MR_SESSION_END)
+        return self._take_batch()
+
+    def market_state(self, contract: int) -> tuple[int, int, int]:
+        """``(state, band_lo, band_hi)`` of ``contract``: its ``MS_*`` state (never
+        ``MS_CLOSED``, which is a record only) and the band in force, ticks."""
+        contract = int(contract)
+        if not 0 <= contract < self.n_contracts:
+            raise ValueError(f"unknown contract {contract}")
+        return self.mstate[contract].state, self.band_lo[contract], self.band_hi[contract]
 
     def run_auction(self, ts: int) -> Batch:
         """Uncross every contract's book at one price per contract (MATCH-06)."""
@@ -290,6 +378,8 @@ class ReferenceEngine:
             )
         self.band_lo[contract] = lo
         self.band_hi[contract] = hi
+        ms = self.mstate[contract]
+        ms.band_by_hand = (lo, hi) != state_band(ms.state, spec)
 
     def book(self) -> list[tuple[int, int, int, int, int]]:
         """Resting orders as ``(contract, side, price, order_no, leaves)`` in priority order.
@@ -395,8 +485,71 @@ class ReferenceEngine:
     def _take_batch(self) -> Batch:
         events = np.array(self._events, dtype=EVENT_DTYPE)
         fills = np.array(self._fills, dtype=FILL_DTYPE)
-        self._events, self._fills = [], []
-        return Batch(events, fills)
+        states = np.array(self._states, dtype=MARKET_STATE_DTYPE)
+        self._events, self._fills, self._states = [], [], []
+        return Batch(events, fills, states)
+
+    # ------------------------------------------------------------------ market state
+    def _write_record(self, ts: int, c: int, state: int, reason: int) -> None:
+        """One ``MARKET_STATE_DTYPE`` record with the band now in force (BRK-07)."""
+        self._states.append((ts, self.band_lo[c], self.band_hi[c], c, state, reason))
+
+    def _set_state(self, c: int, state: int) -> None:
+        """Contract ``c`` enters ``state`` and the band that state implies: the breaker band
+        in normal/watch/breaker, the limit band in limit (BRK-01, -03, -04, -05)."""
+        ms = self.mstate[c]
+        ms.state = state
+        self.band_lo[c], self.band_hi[c] = state_band(state, self.specs[c])
+        ms.band_by_hand = False
+
+    def _transition(self, ts: int, c: int, state: int, reason: int) -> None:
+        """Contract ``c`` enters ``state`` at ``ts``; record it with the new band (BRK-07)."""
+        self._set_state(c, state)
+        self._write_record(ts, c, state, reason)
+
+    def _fire_timers(self, ts: int) -> None:
+        """Fire every breaker timer due at or before ``ts``, earliest first (ties: lower
+        contract first), each recorded at its own due time. A transition may arm the next
+        timer of the same contract (a breaker that starts and ends before ``ts``)."""
+        while True:
+            earliest = None  # (due, contract, reason)
+            for c, ms in enumerate(self.mstate):
+                timer = next_timer(ms, self.quiet_from, self.breaker_trigger)
+                if timer is not None and timer[0] <= ts:
+                    if earliest is None or timer[0] < earliest[0]:
+                        earliest = (timer[0], c, timer[1])
+            if earliest is None:
+                return
+            due, c, reason = earliest
+            ms = self.mstate[c]
+            if reason == MR_TOUCH_HELD:  # BRK-02: the touch held for breaker_trigger
+                ms.watch_since = None
+                ms.breaker_until = due + self.breaker_duration
+                self._transition(due, c, MS_BREAKER, MR_TOUCH_HELD)
+            elif reason == MR_BREAKER_END:  # BRK-03: the limit band from now on
+                ms.breaker_until = None
+                self._transition(due, c, MS_LIMIT, MR_BREAKER_END)
+            else:  # MR_QUIET, BRK-05: no breaker starts from now on, the limit band holds
+                ms.watch_since = None
+                self._transition(due, c, MS_LIMIT, MR_QUIET)
+
+    def _touch(self, c: int, ts: int) -> None:
+        """Evaluate the touch of contract ``c`` at ``ts`` (BRK-02): ``normal`` -> ``watch``
+        when the best bid is at the upper breaker price or the best ask at the lower one;
+        ``watch`` -> ``normal`` when neither holds any more."""
+        ms = self.mstate[c]
+        if ms.state not in (MS_NORMAL, MS_WATCH):
+            return
+        reason = touch_reason(self.specs[c], self.bids[c].best_price(), self.asks[c].best_price())
+        # normal <-> watch keeps the band in force (both are breaker-band states)
+        if ms.state == MS_NORMAL and reason is not None:
+            ms.watch_since = ts
+            ms.state = MS_WATCH
+            self._write_record(ts, c, MS_WATCH, reason)
+        elif ms.state == MS_WATCH and reason is None:
+            ms.watch_since = None
+            ms.state = MS_NORMAL
+            self._write_record(ts, c, MS_NORMAL, MR_TOUCH_LIFTED)
 
     # ------------------------------------------------------------------ events
     def _emit(self, ts, order_no, account, contract, qty, leaves, kind, reason, side) -> None:
@@ -725,15 +878,18 @@ class ReferenceEngine:
             else:
                 pos.pend_close_short -= leaves
 
-    def _on_cancel(self, msg: Message, phase: int) -> None:
-        """A CANCEL message (MATCH-02): remove the target's remaining quantity."""
+    def _on_cancel(self, msg: Message, phase: int) -> int | None:
+        """A CANCEL message (MATCH-02): remove the target's remaining quantity.
+
+        Returns the target's contract if the request was accepted, else None.
+        """
         if phase == PHASE_CLOSED:
             self._reject(msg, R_MARKET_CLOSED)
-            return
+            return None
         target = self.live.get(msg.target)
         if target is None or target.account != msg.account:
             self._reject(msg, R_UNKNOWN_ORDER)
-            return
+            return None
         # The request's event names the target's contract and side (the message's own
         # contract/side fields are not used by a cancel).
         self._emit(
@@ -742,6 +898,7 @@ class ReferenceEngine:
         )  # fmt: skip
         self.outcomes[msg.order_no] = (ST_ACCEPTED, 0, R_NONE)
         self._cancel(target, R_USER_CANCEL, msg.ts)
+        return target.contract
 
     # ------------------------------------------------------------------ call auction
     def _auction_price(self, c: int) -> int | None:
@@ -827,10 +984,13 @@ class ReferenceEngine:
         equal the account sums, pending opens and closes equal the live orders. Money (within
         1e-6 CNY relative): frozen = Σ leaves × per_lot of live opening orders (MARGIN-02),
         position margins equal the MARGIN-01 formula, account margin = Σ position margins.
+        Market states (LIMIT, BRK): the band lies inside the ladder and is the one the state
+        implies (unless set by hand), the timers are set exactly in the states that own them.
         """
         self._check_book()
         self._check_positions()
         self._check_money()
+        self._check_market_states()
 
     def _check_book(self) -> None:
         reached: set[int] = set()
@@ -959,6 +1119,39 @@ class ReferenceEngine:
                 money_close(acct.margin, margin_sum),
                 f"account {a}: margin {acct.margin!r} != Σ position margins {margin_sum!r}",
             )
+
+    def _check_market_states(self) -> None:
+        for c, (spec, ms) in enumerate(zip(self.specs, self.mstate, strict=True)):
+            where = f"contract {c} state {ms.state}"
+            lo, hi = self.band_lo[c], self.band_hi[c]
+            _require(
+                spec.ladder_lo <= lo <= hi <= spec.ladder_hi,
+                f"{where}: band [{lo}, {hi}] outside the ladder",
+            )
+            _require(
+                ms.state in (MS_NORMAL, MS_WATCH, MS_BREAKER, MS_LIMIT, MS_NO_LIMIT),
+                f"{where}: not a state a contract can be in",
+            )
+            _require(
+                (ms.state == MS_NO_LIMIT) == spec.last_day,
+                f"{where}: no_limit exactly on the last day (LIMIT-02)",
+            )
+            if ms.state in BREAKER_STATES:
+                _require(spec.has_breaker, f"{where}: breaker state without breaker prices")
+            _require(
+                (ms.watch_since is not None) == (ms.state == MS_WATCH),
+                f"{where}: watch_since {ms.watch_since} set outside watch or unset in it",
+            )
+            _require(
+                (ms.breaker_until is not None) == (ms.state == MS_BREAKER),
+                f"{where}: breaker_until {ms.breaker_until} set outside breaker or unset in it",
+            )
+            if not ms.band_by_hand:
+                want = state_band(ms.state, spec)
+                _require(
+                    (lo, hi) == want,
+                    f"{where}: band [{lo}, {hi}] is not the state's band {list(want)}",
+                )
 
 
 def _require(condition, message: str) -> None:

@@ -29,6 +29,16 @@ class ContractSpec:
     pos_limit: int
     member_limit: int
     max_order_qty: int
+    limit_lo: int = 0  # limit band (LIMIT-01/02)
+    limit_hi: int = 0
+    breaker_lo: int = 0  # breaker prices (BRK-01); 0 = no breaker
+    breaker_hi: int = 0
+    last_day: bool = False  # LIMIT-02
+
+    @property
+    def has_breaker(self) -> bool:
+        """Whether the breaker is armed today (BRK-01: off, or the last day, LIMIT-02)."""
+        return self.breaker_hi > 0 and not self.last_day
 
     @classmethod
     def from_row(cls, row) -> ContractSpec:
@@ -45,6 +55,11 @@ class ContractSpec:
             pos_limit=int(row["pos_limit"]),
             member_limit=int(row["member_limit"]),
             max_order_qty=int(row["max_order_qty"]),
+            limit_lo=int(row["limit_lo"]),
+            limit_hi=int(row["limit_hi"]),
+            breaker_lo=int(row["breaker_lo"]),
+            breaker_hi=int(row["breaker_hi"]),
+            last_day=bool(row["last_day"]),
         )
 
 
