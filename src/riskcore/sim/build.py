@@ -1,0 +1,326 @@
+"""From a :class:`~riskcore.scenario.Scenario` to what the engine needs, day by day.
+
+- :class:`Index`: the integer index of every account, investor, member and contract (file
+  order; investors in order of first appearance) and the per-index static arrays.
+- :class:`Carry`: what one trading day hands to the next (positions as yesterday's lots,
+  reserve, restricted flags, previous settlement, margin rates) and :func:`initial_carry`
+  for the first day.
+- :func:`day_market`: the day's :class:`~riskcore.market.Market` (band, ladder, limits,
+  margin and fee rates) from a carry.
+- :func:`position_margin`: trading margin of positions at a price (MARGIN-01), summed in
+  the same order as the engines.
+
+Units: prices int64 ticks, lots int64, money float64 CNY (UNIT-01).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from riskcore.market import Market
+from riskcore.records import (
+    ACCOUNT_SPEC_DTYPE,
+    CONTRACT_SPEC_DTYPE,
+    MARGIN_BOTH,
+    MARGIN_LARGER_SIDE,
+    NO_LIMIT,
+    STP_CANCEL_INCOMING,
+    STP_CANCEL_RESTING,
+)
+from riskcore.scenario import Rulebook, Scenario
+from riskcore.sim.bands import DayBands, limit_bands
+
+MAX_ORDER_QTY = np.iinfo(np.int32).max
+"""Largest order the message layout can carry, lots (``qty`` is int32): "no size limit"."""
+
+_STP = {"cancel-incoming": STP_CANCEL_INCOMING, "cancel-resting": STP_CANCEL_RESTING}
+_MARGIN = {"both": MARGIN_BOTH, "larger_side": MARGIN_LARGER_SIDE}
+
+
+@dataclass(frozen=True, eq=False)
+class Index:
+    """Names to integer indices, and the static per-index arrays of a scenario.
+
+    Attributes
+    ----------
+    accounts, investors, members, contracts : tuple of str
+        Ids in index order: accounts, members and contracts in file order, investors in
+        order of first appearance among the accounts.
+    account_investor, account_member : ndarray of int32, shape (n_accounts,)
+    hedge_quota : ndarray of int64, shape (n_investors,)
+        Lots per side exempt from position limits (POS-03).
+    tick : ndarray of float64, shape (n_contracts,)
+        Tick size, index points.
+    tick_value : ndarray of float64, shape (n_contracts,)
+        CNY per tick per lot (tick x multiplier).
+    last_day : ndarray of int64, shape (n_contracts,)
+        Last trading day as days since 1970-01-01; int64 max when none.
+    investor_of_account, member_of_account : tuple of str
+        Per account (index order), its investor id and member id (for the tables).
+    """
+
+    accounts: tuple[str, ...]
+    investors: tuple[str, ...]
+    members: tuple[str, ...]
+    contracts: tuple[str, ...]
+    account_investor: np.ndarray
+    account_member: np.ndarray
+    hedge_quota: np.ndarray
+    tick: np.ndarray
+    tick_value: np.ndarray
+    last_day: np.ndarray
+    investor_of_account: tuple[str, ...] = field(default=())
+    member_of_account: tuple[str, ...] = field(default=())
+
+    @property
+    def n_accounts(self) -> int:
+        return len(self.accounts)
+
+    @property
+    def n_contracts(self) -> int:
+        return len(self.contracts)
+
+    @classmethod
+    def of(cls, sc: Scenario) -> Index:
+        """Build the index of ``sc``."""
+        accounts = tuple(a.id for a in sc.accounts)
+        members = tuple(m.id for m in sc.members)
+        investors = tuple(dict.fromkeys(a.investor for a in sc.accounts))
+        inv_no = {v: i for i, v in enumerate(investors)}
+        mem_no = {v: i for i, v in enumerate(members)}
+        quota = np.zeros(len(investors), dtype=np.int64)
+        for a in sc.accounts:  # one quota per investor (the loader checks they agree)
+            i = inv_no[a.investor]
+            quota[i] = max(quota[i], a.hedge_quota)
+        epoch = dt.date(1970, 1, 1)
+        never = np.iinfo(np.int64).max
+        return cls(
+            accounts=accounts,
+            investors=investors,
+            members=members,
+            contracts=tuple(c.symbol for c in sc.contracts),
+            account_investor=np.array([inv_no[a.investor] for a in sc.accounts], dtype=np.int32),
+            account_member=np.array([mem_no[a.member] for a in sc.accounts], dtype=np.int32),
+            hedge_quota=quota,
+            tick=np.array([c.tick for c in sc.contracts], dtype=np.float64),
+            tick_value=np.array([c.tick_value for c in sc.contracts], dtype=np.float64),
+            last_day=np.array(
+                [
+                    never if c.last_trading_day is None else (c.last_trading_day - epoch).days
+                    for c in sc.contracts
+                ],
+                dtype=np.int64,
+            ),
+            investor_of_account=tuple(a.investor for a in sc.accounts),
+            member_of_account=tuple(a.member for a in sc.accounts),
+        )
+
+
+@dataclass
+class Carry:
+    """The state one trading day starts from (and the previous day's settlement hands on).
+
+    Attributes
+    ----------
+    prev_settle : ndarray of int64, shape (n_contracts,)
+        Previous settlement price, ticks.
+    margin_rate : ndarray of float64, shape (n_contracts,)
+        Trading-margin rate in force for the day (MARGIN-01/04).
+    long_yd, short_yd : ndarray of int64, shape (n_accounts, n_contracts)
+        Positions carried as yesterday's lots.
+    reserve : ndarray of float64, shape (n_accounts,)
+        Free settlement reserve at the start of the day, CNY (MARGIN-01: equity minus the
+        margin of the carried positions at ``prev_settle``).
+    restricted : ndarray of int8, shape (n_accounts,)
+        1 = close only (MATCH-07 ``RESTRICTED``).
+    """
+
+    prev_settle: np.ndarray
+    margin_rate: np.ndarray
+    long_yd: np.ndarray
+    short_yd: np.ndarray
+    reserve: np.ndarray
+    restricted: np.ndarray
+
+
+def position_margin(
+    long: np.ndarray,
+    short: np.ndarray,
+    price: np.ndarray,
+    tick_value: np.ndarray,
+    margin_rate: np.ndarray,
+    method: int,
+) -> np.ndarray:
+    """Trading margin per account of positions valued at ``price`` (MARGIN-01), CNY.
+
+    The same arithmetic as the engines' opening margin (``docs/engine-semantics.md``):
+    per position ``float(lots x price) x tick_value x rate`` (``both``: long + short lots;
+    ``larger_side``: the larger side's value), summed over contracts 0, 1, ... in order.
+
+    Parameters
+    ----------
+    long, short : ndarray of int64, shape (n_accounts, n_contracts)
+        Lots.
+    price : ndarray of int64, shape (n_contracts,)
+        Ticks.
+    tick_value, margin_rate : ndarray of float64, shape (n_contracts,)
+        CNY per tick per lot; fraction of notional.
+    method : int
+        ``MARGIN_BOTH`` or ``MARGIN_LARGER_SIDE``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_accounts,)
+    """
+    lv = np.asarray(long, dtype=np.int64) * np.asarray(price, dtype=np.int64)
+    sv = np.asarray(short, dtype=np.int64) * np.asarray(price, dtype=np.int64)
+    val = lv + sv if method == MARGIN_BOTH else np.maximum(lv, sv)
+    per = val.astype(np.float64) * tick_value * margin_rate
+    out = np.zeros(per.shape[0], dtype=np.float64)
+    for c in range(per.shape[1]):  # contract by contract, as the engines sum
+        out += per[:, c]
+    return out
+
+
+def stp_policy(rb: Rulebook) -> int:
+    """The rulebook's MATCH-05 policy as an engine code."""
+    return _STP[rb.stp_policy]
+
+
+def margin_method(rb: Rulebook) -> int:
+    """The rulebook's MARGIN-01 method as an engine code."""
+    return _MARGIN[rb.margin_method]
+
+
+def initial_carry(sc: Scenario, index: Index) -> Carry:
+    """The first day's starting state (MARGIN-01, MARGIN-04).
+
+    Initial positions are yesterday's lots; each account's reserve is its ``cash`` minus the
+    margin of those positions at the previous settlement and the margin rate in force: the
+    contract's rate, or the rulebook's scheduled rate (``margin_schedule``) when one is
+    dated before the first trading day (a scheduled rate is the exchange's rule for every
+    contract from that date's settlement on).
+    """
+    n_a, n_c = index.n_accounts, index.n_contracts
+    col = {s: i for i, s in enumerate(index.contracts)}
+    long = np.zeros((n_a, n_c), dtype=np.int64)
+    short = np.zeros((n_a, n_c), dtype=np.int64)
+    for a, acc in enumerate(sc.accounts):
+        for p in acc.positions:
+            long[a, col[p.symbol]] += p.long
+            short[a, col[p.symbol]] += p.short
+    prev = np.array([c.prev_settlement_ticks for c in sc.contracts], dtype=np.int64)
+    rate = np.array([c.margin_rate for c in sc.contracts], dtype=np.float64)
+    first = sc.calendar.trading_days[0] if sc.calendar.trading_days else sc.start
+    scheduled = sc.rulebook.scheduled_margin(first - dt.timedelta(days=1))
+    if scheduled is not None:
+        rate[:] = scheduled
+    cash = np.array([a.cash for a in sc.accounts], dtype=np.float64)
+    margin = position_margin(long, short, prev, index.tick_value, rate, margin_method(sc.rulebook))
+    return Carry(
+        prev_settle=prev,
+        margin_rate=rate,
+        long_yd=long,
+        short_yd=short,
+        reserve=cash - margin,
+        restricted=np.zeros(n_a, dtype=np.int8),
+    )
+
+
+def member_limits(rb: Rulebook, long_yd: np.ndarray) -> np.ndarray:
+    """POS-02 per contract: lots per side a member may hold, or ``NO_LIMIT``.
+
+    Active when the contract's single-side open interest at the previous settlement
+    (Σ long over all accounts) exceeds ``member_oi_threshold``; the limit is then
+    ``floor(member_oi_share x open interest)`` lots.
+    """
+    oi = long_yd.sum(axis=0)
+    cap = np.floor(oi * rb.member_oi_share + 1e-9).astype(np.int64)
+    return np.where(oi > rb.member_oi_threshold, cap, NO_LIMIT).astype(np.int64)
+
+
+def day_market(
+    sc: Scenario,
+    index: Index,
+    carry: Carry,
+    day: dt.date,
+    *,
+    no_limit_range: float,
+) -> tuple[Market, DayBands]:
+    """The :class:`Market` one trading day opens with, and its bands.
+
+    Parameters
+    ----------
+    sc : Scenario
+    index : Index
+    carry : Carry
+        The day's starting state.
+    day : date
+        The trading day.
+    no_limit_range : float
+        Fraction around the previous settlement the ladder spans on a last trading day
+        without a limit (LIMIT-02), e.g. 0.5.
+
+    Returns
+    -------
+    (Market, DayBands)
+        Band = the LIMIT-01 band (LIMIT-02 on a contract's last day), ladder = the day's
+        widest band; pos_limit = ``position_limit`` (POS-01); member_limit per POS-02;
+        max_order_qty; margin rate from ``carry``; fees from ``Rulebook.fees_on(day)``.
+    """
+    rb = sc.rulebook
+    n_c = index.n_contracts
+    day_no = (day - dt.date(1970, 1, 1)).days
+    bands = limit_bands(
+        carry.prev_settle,
+        rb.price_limit,
+        last_day=index.last_day == day_no,
+        last_day_limit=rb.last_day_limit,
+        no_limit_range=no_limit_range,
+    )
+    fee_open, fee_close, fee_close_today = rb.fees_on(day)
+    spec = np.zeros(n_c, dtype=CONTRACT_SPEC_DTYPE)
+    spec["tick_value"] = index.tick_value
+    spec["margin_rate"] = carry.margin_rate
+    spec["fee_open"] = fee_open
+    spec["fee_close"] = fee_close
+    spec["fee_close_today"] = fee_close_today
+    spec["prev_settle"] = carry.prev_settle
+    spec["band_lo"] = bands.band_lo
+    spec["band_hi"] = bands.band_hi
+    spec["ladder_lo"] = bands.ladder_lo
+    spec["ladder_hi"] = bands.ladder_hi
+    spec["pos_limit"] = NO_LIMIT if rb.position_limit is None else rb.position_limit
+    spec["member_limit"] = member_limits(rb, carry.long_yd)
+    spec["max_order_qty"] = MAX_ORDER_QTY if rb.max_order_qty is None else rb.max_order_qty
+    # limit band and breaker prices for engines that run the breaker state machine; the
+    # breaker (BRK-01) is off for now: breaker prices 0, the limit band all day
+    for name, value in (
+        ("limit_lo", bands.limit_lo),
+        ("limit_hi", bands.limit_hi),
+        ("breaker_lo", 0),
+        ("breaker_hi", 0),
+        ("last_day", (index.last_day == day_no).astype(np.int8)),
+    ):
+        if name in CONTRACT_SPEC_DTYPE.names:
+            spec[name] = value
+    accounts = np.zeros(index.n_accounts, dtype=ACCOUNT_SPEC_DTYPE)
+    accounts["investor"] = index.account_investor
+    accounts["member"] = index.account_member
+    accounts["reserve"] = carry.reserve
+    accounts["restricted"] = carry.restricted
+    market = Market(
+        contracts=spec,
+        accounts=accounts,
+        hedge_quota=index.hedge_quota,
+        long_yd=carry.long_yd,
+        short_yd=carry.short_yd,
+        n_members=max(len(index.members), 1),
+        stp_policy=stp_policy(rb),
+        margin_method=margin_method(rb),
+        meta={"day": day},
+    )
+    return market, bands

@@ -1,0 +1,656 @@
+"""The day loop: a scenario's trading days, one engine per day, Python only between chunks.
+
+Per trading day (DESIGN.md, ``sim/``):
+
+1. build the day's :class:`~riskcore.market.Market` from the carried state
+   (:func:`riskcore.sim.build.day_market`) and an :class:`~riskcore.engine.Engine`
+   (``record_events=False``: a replay keeps per-order states and fills only);
+2. pre-open events (``deposit``, ``withdraw``, ...; :mod:`riskcore.sim.admin`);
+3. the opening call auction (MATCH-06): orders of the auction window submitted with
+   ``PHASE_AUCTION``, ``run_auction`` at the window's end;
+4. continuous sessions with ``PHASE_CONTINUOUS`` in time-ordered chunks, split only at
+   session boundaries, event times, the band controller's times (the circuit breaker plugs
+   in there, :mod:`riskcore.sim.bands`) and every ``chunk_messages`` messages (progress);
+5. the close: LIMIT-04 limit-locked check on the book, ``expire``; messages outside the
+   trading windows (before the auction, lunch break, after the close, non-trading days,
+   before the start or after the last day) are submitted with ``PHASE_CLOSED`` so they are
+   rejected ``MARKET_CLOSED`` (MATCH-07) and the run goes on; events after the close;
+6. end of day: the settlement price (SETTLE-01, :mod:`riskcore.risk.settlement_price`),
+   scheduled margin changes (MARGIN-04), then the **end-of-day hooks** — callables
+   ``hook(day, state)`` receiving the :class:`DayState` — in order, then the carry to the
+   next day (:meth:`DayState.carry_forward`).
+
+The settlement issue plugs mark-to-market in as a hook: it reads ``state.fills``,
+``state.positions``, ``state.settlement`` and ``state.prev_settle``, books the day's
+unrealised P&L into ``state.credit`` (CNY per account, added to the reserve by the carry),
+may change ``state.next_long``/``next_short`` (final settlement, reductions),
+``state.next_margin_rate`` and ``state.next_restricted``, and emits its table rows with
+:meth:`DayState.emit`. Until then the carry keeps each account's equity (reserve + margin
+at the close) and re-margins the positions at the new settlement price; unrealised P&L
+is not credited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from riskcore.engine import Engine
+from riskcore.market import Market
+from riskcore.records import (
+    FILL_DTYPE,
+    K_AUCTION,
+    K_CONTINUOUS,
+    K_LIQUIDATION,
+    PHASE_CLOSED,
+)
+from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
+from riskcore.scenario import Event, Scenario
+from riskcore.sim import admin
+from riskcore.sim.bands import BandController, DayBands, LimitBandController
+from riskcore.sim.build import (
+    Carry,
+    Index,
+    day_market,
+    initial_carry,
+    position_margin,
+)
+from riskcore.sim.clock import NS, DayClock, classify, day_clocks, expired_mask
+from riskcore.sim.messages import build_messages
+
+BOOK_KINDS = (K_CONTINUOUS, K_AUCTION, K_LIQUIDATION)
+"""Fill kinds traded on the book: they make the day's OHLC, volume and settlement price."""
+
+LOCK_NONE, LOCK_UP, LOCK_DOWN = 0, 1, 2
+
+Progress = Callable[[int, int, dt.date], None]
+"""``progress(done_messages, total_messages, day)``, called after every chunk."""
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    """Simulator parameters that are not exchange rules.
+
+    Attributes
+    ----------
+    no_limit_range : float
+        LIMIT-02: on a last trading day without a limit, the band and ladder span
+        previous settlement x (1 +/- this) (default 0.5). Orders outside it are rejected
+        ``PRICE_OUT_OF_BAND``: it is a technical bound of the dense ladder, not a rule.
+    chunk_messages : int
+        Largest batch handed to the kernel at once (progress granularity).
+    band_controller : callable
+        Factory of the day's :class:`~riskcore.sim.bands.BandController` (the circuit
+        breaker plugs in here); default keeps the limit band all day.
+    """
+
+    no_limit_range: float = 0.5
+    chunk_messages: int = 1 << 18
+    band_controller: Callable[[], BandController] = LimitBandController
+
+
+@dataclass(eq=False)
+class DayState:
+    """Everything the end-of-day hooks see, and what they may change for the next day.
+
+    Read (the day as it happened): ``day``, ``clock``, ``index``, ``scenario``, ``market``,
+    ``bands``, ``engine`` (after the close), ``fills`` (the day's fills, global trade
+    numbers), ``positions`` (``POSITION_DTYPE`` (n_accounts, n_contracts) at the close),
+    ``accounts`` (``ACCOUNT_STATE_DTYPE`` at the close, after-close events applied),
+    ``prev_settle`` and ``settlement`` (ticks, SETTLE-01), ``settlement_method``,
+    ``locked`` (LIMIT-04: 0 none, 1 up, 2 down), ``deposits``/``withdrawals`` (CNY today).
+
+    Write (carried to the next day by :meth:`carry_forward`): ``next_long``,
+    ``next_short`` (lots, default today's + yesterday's), ``next_margin_rate`` (per
+    contract, MARGIN-04 scheduled changes and ``margin_rate`` events already in),
+    ``next_restricted`` (0/1 per account), ``credit`` (CNY per account added to the
+    reserve at settlement: mark-to-market P&L and the like; default 0).
+    """
+
+    day: dt.date
+    clock: DayClock
+    index: Index
+    scenario: Scenario
+    market: Market
+    bands: DayBands
+    engine: Engine
+    fills: np.ndarray
+    positions: np.ndarray
+    accounts: np.ndarray
+    prev_settle: np.ndarray
+    settlement: np.ndarray
+    settlement_method: np.ndarray
+    locked: np.ndarray
+    deposits: np.ndarray
+    withdrawals: np.ndarray
+    next_long: np.ndarray
+    next_short: np.ndarray
+    next_margin_rate: np.ndarray
+    next_restricted: np.ndarray
+    credit: np.ndarray
+    records: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+
+    def emit(self, table: str, frame: pl.DataFrame) -> None:
+        """Add rows to an output table (e.g. ``settlements``); frames are concatenated."""
+        self.records.setdefault(table, []).append(frame)
+
+    def settlement_margin(self) -> np.ndarray:
+        """Trading margin per account of the carried positions at the settlement price and
+        the next margin rate (MARGIN-01/04), CNY."""
+        return position_margin(
+            self.next_long,
+            self.next_short,
+            self.settlement,
+            self.index.tick_value,
+            self.next_margin_rate,
+            self.market.margin_method,
+        )
+
+    def settled_reserve(self) -> np.ndarray:
+        """Free reserve after settlement, CNY (SETTLE-02 with the engine's realised P&L and
+        fees already in the reserve): reserve + margin at the close - settlement margin +
+        credit."""
+        return (
+            self.accounts["reserve"]
+            + self.accounts["margin"]
+            - self.settlement_margin()
+            + self.credit
+        )
+
+    def carry_forward(self) -> Carry:
+        """The next trading day's starting state."""
+        return Carry(
+            prev_settle=self.settlement.copy(),
+            margin_rate=self.next_margin_rate.copy(),
+            long_yd=self.next_long.copy(),
+            short_yd=self.next_short.copy(),
+            reserve=self.settled_reserve(),
+            restricted=self.next_restricted.copy(),
+        )
+
+
+EndOfDayHook = Callable[[dt.date, DayState], None]
+
+
+def default_hooks() -> list[EndOfDayHook]:
+    """The end-of-day hooks every run gets (settlement, reports, ... as issues land)."""
+    return []
+
+
+@dataclass(eq=False)
+class RunRecords:
+    """Raw output of :func:`run_scenario` (record arrays; the tables are built from it)."""
+
+    scenario: Scenario
+    index: Index
+    orders: pl.DataFrame
+    msgs: np.ndarray
+    status: np.ndarray
+    filled: np.ndarray
+    reason: np.ndarray
+    fills: np.ndarray
+    prices: dict[str, list]
+    events: list[dict[str, Any]]
+    records: dict[str, list[pl.DataFrame]]
+    timings: dict[str, float]
+    final: Carry | None = None
+    states: list[np.ndarray] = field(default_factory=list)
+    """Market-state records (BRK-07) from engines/controllers that emit them; none yet."""
+
+
+def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> float | None:
+    """The last MARGIN-04 scheduled rate dated in ``(before, upto]``, or ``None``."""
+    rate = None
+    for ch in sc.rulebook.margin_schedule:
+        if before < ch.date <= upto:
+            rate = ch.rate
+    return rate
+
+
+def _locked(engine: Engine, fills: np.ndarray, bands: DayBands) -> np.ndarray:
+    """LIMIT-04 per contract, on the book just before the close.
+
+    Locked up: the last price is the upper limit and bids rest unfilled at it (buyers
+    could not trade); locked down: the last price is the lower limit and asks rest at it.
+    Never on a day without a limit (LIMIT-02).
+    """
+    n_c = len(bands.band_lo)
+    out = np.zeros(n_c, dtype=np.int8)
+    book = fills[np.isin(fills["kind"], BOOK_KINDS)]
+    for c in range(n_c):
+        if not bands.has_limit[c]:
+            continue
+        own = book["price"][book["contract"] == c]
+        if len(own) == 0:
+            continue
+        last = int(own[-1])
+        d = engine.depth(c, levels=1)
+        if last == bands.limit_hi[c] and d.bid_qty[0] > 0 and d.bid_price[0] == last:
+            out[c] = LOCK_UP
+        elif last == bands.limit_lo[c] and d.ask_qty[0] > 0 and d.ask_price[0] == last:
+            out[c] = LOCK_DOWN
+    return out
+
+
+PRICE_COLUMNS = (
+    "day",
+    "symbol",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "open_interest",
+    "settlement_price",
+    "prev_settlement",
+    "limit_up",
+    "limit_down",
+    "locked",
+    "trades",
+    "settlement_method",
+)
+
+
+@dataclass(eq=False)
+class _Run:
+    """What every day of a run shares: the messages, where they go, what was recorded."""
+
+    sc: Scenario
+    index: Index
+    orders: pl.DataFrame
+    msgs: np.ndarray
+    phase: np.ndarray
+    live_idx: np.ndarray  # message numbers in a trading window, by time
+    live_b: np.ndarray  # live_idx[live_b[d]:live_b[d + 1]] = day d's
+    closed_idx: np.ndarray  # the others (rejected MARKET_CLOSED), by time
+    closed_b: np.ndarray
+    events: list[list[Event]]  # per trading day
+    options: SimOptions
+    hooks: list[EndOfDayHook]
+    progress: Progress | None
+    timings: dict[str, float]
+    status: np.ndarray = field(init=False)
+    filled: np.ndarray = field(init=False)
+    reason: np.ndarray = field(init=False)
+    fills: list[np.ndarray] = field(default_factory=list)
+    states: list[np.ndarray] = field(default_factory=list)
+    event_rows: list[dict[str, Any]] = field(default_factory=list)
+    prices: dict[str, list] = field(default_factory=lambda: {k: [] for k in PRICE_COLUMNS})
+    records: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    n_trades: int = 0
+    done: int = 0
+    account_no: dict[str, int] = field(init=False)
+    contract_no: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.msgs)
+        self.status = np.zeros(n, dtype=np.int8)
+        self.filled = np.zeros(n, dtype=np.int64)
+        self.reason = np.zeros(n, dtype=np.int8)
+        self.account_no = {a: i for i, a in enumerate(self.index.accounts)}
+        self.contract_no = {c: i for i, c in enumerate(self.index.contracts)}
+
+
+class _Day:
+    """One trading day's engine and the bookkeeping around its calls."""
+
+    def __init__(self, run: _Run, clk: DayClock, market: Market, carry: Carry) -> None:
+        self.run = run
+        self.clk = clk
+        self.market = market
+        self.engine = Engine(market, record_events=False, pool_capacity=4096)
+        self.fills: list[np.ndarray] = []
+        n_a = run.index.n_accounts
+        self.deposits = np.zeros(n_a)
+        self.withdrawals = np.zeros(n_a)
+        self.next_rate = carry.margin_rate.copy()
+
+    def submit(self, idx: np.ndarray, phase: int) -> None:
+        """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
+        run = self.run
+        step = run.options.chunk_messages
+        for k in range(0, len(idx), step):
+            part = idx[k : k + step]
+            t = perf_counter()
+            batch = self.engine.submit(run.msgs[part], phase=phase)
+            run.timings["kernel"] += perf_counter() - t
+            self.keep(batch)
+            run.done += len(part)
+            if run.progress is not None:
+                run.progress(run.done, len(run.msgs), self.clk.day)
+
+    def submit_live(self, idx: np.ndarray) -> None:
+        """Submit live messages in runs of equal phase (auction, continuous)."""
+        if len(idx) == 0:
+            return
+        ph = self.run.phase[idx]
+        for part in np.split(idx, np.flatnonzero(np.diff(ph)) + 1):
+            self.submit(part, int(self.run.phase[part[0]]))
+
+    def call(self, fn: Callable, *args) -> None:
+        """An engine or band-controller call; keep the fills and market states it returns."""
+        t = perf_counter()
+        batch = fn(*args)
+        self.run.timings["kernel"] += perf_counter() - t
+        self.keep(batch)
+
+    def keep(self, batch) -> None:
+        if batch is None:
+            return
+        if len(batch.fills):
+            self.fills.append(batch.fills)
+        states = getattr(batch, "states", None)  # market-state records (BRK-07), if any
+        if states is not None and len(states):
+            self.run.states.append(states)
+
+    def take_fills(self) -> np.ndarray:
+        """The day's fills so far, trade numbers made global (a copy)."""
+        f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
+        f = f.copy()
+        f["trade_no"] += self.run.n_trades
+        return f
+
+    def apply(self, ev: Event) -> None:
+        """Apply an administrative event now (between chunks)."""
+        run = self.run
+        run.event_rows.append(
+            admin.apply_event(
+                ev, self.engine, run.account_no, run.contract_no, self.deposits,
+                self.withdrawals, self.next_rate,
+            )
+        )  # fmt: skip
+
+
+def _prepare(
+    sc: Scenario,
+    options: SimOptions,
+    hooks: list[EndOfDayHook],
+    progress: Progress | None,
+    timings: dict[str, float],
+) -> tuple[_Run, list[DayClock], list[Event]]:
+    """Messages, their phases and days, the day clocks, the events per day."""
+    index = Index.of(sc)
+    orders = sc.orders
+    at = orders["at"].to_numpy()
+    if len(at) > 1 and not bool(np.all(at[1:] >= at[:-1])):
+        orders = orders[np.argsort(at, kind="stable")]
+    msgs = build_messages(
+        orders,
+        index.accounts,
+        index.contracts,
+        index.tick,
+        max_market_order_qty=sc.rulebook.max_market_order_qty,
+    )
+    cal = sc.calendar
+    clocks = day_clocks(
+        cal.trading_days, cal.sessions, cal.auction, cal.last_day_close, index.last_day
+    )
+    cls = classify(msgs["ts"], msgs["contract"], clocks)
+    phase = cls.phase
+    phase[expired_mask(msgs["ts"], msgs["contract"], index.last_day)] = PHASE_CLOSED
+    live_idx = np.flatnonzero(phase != PHASE_CLOSED)
+    closed_idx = np.flatnonzero(phase == PHASE_CLOSED)
+    days = np.arange(len(clocks) + 1)
+    per_day, outside = _events_by_day(sc.events, clocks)
+    run = _Run(
+        sc=sc,
+        index=index,
+        orders=orders,
+        msgs=msgs,
+        phase=phase,
+        live_idx=live_idx,
+        live_b=np.searchsorted(cls.engine_day[live_idx], days),
+        closed_idx=closed_idx,
+        closed_b=np.searchsorted(cls.engine_day[closed_idx], days),
+        events=per_day,
+        options=options,
+        hooks=hooks,
+        progress=progress,
+        timings=timings,
+    )
+    return run, clocks, outside
+
+
+def _events_by_day(events: Sequence[Event], clocks: list[DayClock]) -> tuple[list, list]:
+    """Events per trading-day index, and those outside the run's days."""
+    pos = {c.day: c.index for c in clocks}
+    per: list[list[Event]] = [[] for _ in clocks]
+    outside = []
+    for ev in events:
+        d = pos.get(ev.at.date())
+        if d is None:
+            outside.append(ev)
+        else:
+            per[d].append(ev)
+    return per, outside
+
+
+def _trade(run: _Run, day: _Day, d: int, ctrl: BandController) -> np.ndarray:
+    """Pre-open events, the call auction and the continuous sessions of day ``d``; returns
+    the message numbers submitted (in the auction and the sessions)."""
+    clk, engine = day.clk, day.engine
+    evs = run.events[d]
+    for ev in evs:
+        if ev.at_ns < clk.open:
+            day.apply(ev)
+    # breakpoints (time, priority, seq, kind, payload); at one instant: the auction's
+    # uncross, a session's end, a session's start, the band controller, events
+    bps: list[tuple[int, int, int, str, Any]] = []
+    if clk.auction is not None:
+        bps.append((clk.auction[1], 0, 0, "auction", None))
+    for s0, s1 in clk.sessions:
+        bps.append((int(s1), 1, 0, "session_end", None))
+        bps.append((int(s0), 2, 0, "session_start", None))
+    for t in ctrl.times():
+        bps.append((int(t), 3, 0, "band", None))
+    for k, ev in enumerate(evs):
+        if clk.open <= ev.at_ns < clk.close:
+            bps.append((ev.at_ns, 4, k, "event", ev))
+    bps.sort(key=lambda b: b[:3])
+    idx = run.live_idx[run.live_b[d] : run.live_b[d + 1]]
+    times = run.msgs["ts"][idx]
+    pos = 0
+    for t, _, _, kind, payload in bps:
+        j = int(np.searchsorted(times, t, side="left"))  # messages before t go first
+        if j > pos:
+            day.submit_live(idx[pos:j])
+            pos = j
+        if kind == "auction":
+            day.call(engine.run_auction, t)
+        elif kind == "session_start":
+            day.call(ctrl.session_start, engine, t)
+        elif kind == "session_end":
+            day.call(ctrl.session_end, engine, t)
+        elif kind == "band":
+            day.call(ctrl.at, engine, t)
+        else:
+            day.apply(payload)
+    day.submit_live(idx[pos:])
+    day.call(ctrl.close, engine, clk.close)
+    return idx
+
+
+def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) -> Carry:
+    """One trading day from its starting state to the next day's (module docstring)."""
+    sc, index, timings = run.sc, run.index, run.timings
+    t0 = perf_counter()
+    market, bands = day_market(sc, index, carry, clk.day, no_limit_range=run.options.no_limit_range)
+    day = _Day(run, clk, market, carry)
+    engine = day.engine
+    sched = _schedule_rate(sc, prev_day, clk.day)
+    if sched is not None:  # MARGIN-04: in force from this day's settlement
+        day.next_rate[:] = sched
+    ctrl = run.options.band_controller()
+    ctrl.open(engine, bands, clk.sessions)
+    timings["prepare"] += perf_counter() - t0
+
+    idx = _trade(run, day, d, ctrl)
+
+    t0 = perf_counter()
+    locked = _locked(engine, day.take_fills(), bands)  # LIMIT-04, on the book at the close
+    timings["end_of_day"] += perf_counter() - t0
+    day.call(engine.expire, clk.close)
+    cidx = run.closed_idx[run.closed_b[d] : run.closed_b[d + 1]]
+    day.submit(cidx, PHASE_CLOSED)
+    for ev in run.events[d]:
+        if ev.at_ns >= clk.close:
+            day.apply(ev)
+
+    t0 = perf_counter()
+    for part in (idx, cidx):
+        run.status[part], run.filled[part], run.reason[part] = engine.order_status(part)
+    fills = day.take_fills()
+    run.n_trades += len(fills)
+    run.fills.append(fills)
+    positions = engine.positions()
+    book = fills[np.isin(fills["kind"], BOOK_KINDS)]
+    settle, method = settlement_prices(
+        book["ts"],
+        book["contract"],
+        book["price"],
+        book["qty"],
+        sessions=clk.contract_sessions,
+        window=int(sc.rulebook.settlement_window) * NS,
+        prev_settle=carry.prev_settle,
+        band_lo=bands.limit_lo,
+        band_hi=bands.limit_hi,
+        tick=index.tick,
+        benchmark=run.contract_no.get(sc.rulebook.settlement_benchmark or "", -1),
+    )
+    state = DayState(
+        day=clk.day,
+        clock=clk,
+        index=index,
+        scenario=sc,
+        market=market,
+        bands=bands,
+        engine=engine,
+        fills=fills,
+        positions=positions,
+        accounts=engine.account_state(),
+        prev_settle=carry.prev_settle.copy(),
+        settlement=settle,
+        settlement_method=method,
+        locked=locked,
+        deposits=day.deposits,
+        withdrawals=day.withdrawals,
+        next_long=positions["long_yd"] + positions["long_td"],
+        next_short=positions["short_yd"] + positions["short_td"],
+        next_margin_rate=day.next_rate,
+        next_restricted=carry.restricted.copy(),
+        credit=np.zeros(index.n_accounts),
+        records=run.records,
+    )
+    for hook in run.hooks:
+        hook(clk.day, state)
+    _price_rows(run.prices, state, book)
+    nxt = state.carry_forward()
+    timings["end_of_day"] += perf_counter() - t0
+    return nxt
+
+
+def run_scenario(
+    sc: Scenario,
+    *,
+    hooks: Sequence[EndOfDayHook] | None = None,
+    progress: Progress | None = None,
+    options: SimOptions | None = None,
+) -> RunRecords:
+    """Run every trading day of ``sc`` and return the raw records.
+
+    Parameters
+    ----------
+    sc : Scenario
+        A loaded scenario.
+    hooks : sequence of callables, optional
+        End-of-day hooks ``hook(day, state)`` run after the settlement price, in order;
+        default :func:`default_hooks`.
+    progress : callable, optional
+        ``progress(done_messages, total_messages, day)`` after every chunk.
+    options : SimOptions, optional
+
+    Returns
+    -------
+    RunRecords
+    """
+    timings = {"prepare": 0.0, "kernel": 0.0, "end_of_day": 0.0}
+    t0 = perf_counter()
+    hooks = default_hooks() if hooks is None else list(hooks)
+    run, clocks, outside = _prepare(sc, options or SimOptions(), hooks, progress, timings)
+    carry = initial_carry(sc, run.index)
+    prev_day = (clocks[0].day if clocks else sc.start) - dt.timedelta(days=1)
+    timings["prepare"] += perf_counter() - t0
+    for d, clk in enumerate(clocks):
+        carry = _run_day(run, d, clk, carry, prev_day)
+        prev_day = clk.day
+    # events on no day of the run (a `days` override can cut the run short)
+    for ev in outside:
+        run.event_rows.append(admin.event_row(ev, "outside_run", "not on one of the run's days"))
+    run.event_rows.sort(key=lambda r: r["at"])  # stable: one instant keeps file order
+    return RunRecords(
+        scenario=sc,
+        index=run.index,
+        orders=run.orders,
+        msgs=run.msgs,
+        status=run.status,
+        filled=run.filled,
+        reason=run.reason,
+        fills=np.concatenate(run.fills) if run.fills else np.zeros(0, FILL_DTYPE),
+        prices=run.prices,
+        events=run.event_rows,
+        records=run.records,
+        timings=timings,
+        final=carry,
+        states=run.states,
+    )
+
+
+def _price_rows(out: dict[str, list], state: DayState, book: np.ndarray) -> None:
+    """Append the day's ``prices`` rows (contracts not yet expired), index points."""
+    index = state.index
+    day_no = (state.day - dt.date(1970, 1, 1)).days
+    oi = state.next_long.sum(axis=0)
+    for c in range(index.n_contracts):
+        if day_no > index.last_day[c]:
+            continue
+        tick = float(index.tick[c])
+        own = book[book["contract"] == c]
+
+        def px(ticks, tick=tick):
+            return round(float(ticks) * tick, 9)
+
+        has = len(own) > 0
+        has_limit = bool(state.bands.has_limit[c])
+        out["day"].append(state.day)
+        out["symbol"].append(index.contracts[c])
+        out["open"].append(px(own["price"][0]) if has else None)
+        out["high"].append(px(own["price"].max()) if has else None)
+        out["low"].append(px(own["price"].min()) if has else None)
+        out["close"].append(px(own["price"][-1]) if has else None)
+        out["volume"].append(int(own["qty"].sum()))
+        out["open_interest"].append(int(oi[c]))
+        out["settlement_price"].append(px(state.settlement[c]))
+        out["prev_settlement"].append(px(state.prev_settle[c]))
+        out["limit_up"].append(px(state.bands.limit_hi[c]) if has_limit else None)
+        out["limit_down"].append(px(state.bands.limit_lo[c]) if has_limit else None)
+        out["locked"].append(int(state.locked[c]))
+        out["trades"].append(len(own))
+        out["settlement_method"].append(SETTLE_METHOD_NAMES[int(state.settlement_method[c])])
+
+
+__all__ = [
+    "BOOK_KINDS",
+    "DayState",
+    "EndOfDayHook",
+    "Progress",
+    "RunRecords",
+    "SimOptions",
+    "default_hooks",
+    "run_scenario",
+]

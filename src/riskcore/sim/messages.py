@@ -1,0 +1,177 @@
+"""The scenario's order flow (a polars DataFrame) as engine messages (``MSG_DTYPE``).
+
+Vectorised with polars and numpy: no Python loop per order. What the exchange would refuse
+is *not* decided here (MATCH-07): names the run does not know become index -1 so the
+kernel rejects them ``UNKNOWN_ACCOUNT`` / ``UNKNOWN_SYMBOL``, an off-tick price keeps
+``FLAG_OFF_TICK`` so the kernel rejects it ``OFF_TICK`` (UNIT-02), and a cancel of an id
+that names no earlier order of that account gets target -1 (``UNKNOWN_ORDER``).
+
+Order numbers are the rows' positions in the run's order flow (global and stable: the
+frame is sorted by time, same instant in file order).
+
+Choices where the spec is silent:
+
+- A quantity that does not fit the message's int32 (more than 2,147,483,647 lots) and a
+  market order larger than the rulebook's ``max_market_order_qty`` are sent with qty 0, so
+  the kernel rejects them ``BAD_QTY`` (the tables keep the quantity as written).
+- A cancel's contract is its target's contract (unknown target: -1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from riskcore.records import (
+    BUY,
+    CANCEL,
+    CLOSE,
+    FAK,
+    FLAG_OFF_TICK,
+    FOK,
+    LIMIT,
+    MARKET,
+    MSG_DTYPE,
+    NEW,
+    OPEN,
+    SELL,
+    SRC_CLIENT,
+)
+
+OFF_TICK_TOLERANCE = 1e-9
+"""Relative tolerance of the whole-ticks test (UNIT-02), as the scenario loader uses."""
+
+_SIDES = {"buy": BUY, "sell": SELL}
+_OFFSETS = {"open": OPEN, "close": CLOSE}
+_TYPES = {"limit": LIMIT, "market": MARKET, "fak": FAK, "fok": FOK}
+_ACTIONS = {"new": NEW, "cancel": CANCEL}
+_INT32_MAX = np.iinfo(np.int32).max
+_TICKS_MAX = float(2**62)
+
+
+def _codes(s: pl.Series, mapping: dict[str, int], default: int, dtype) -> np.ndarray:
+    """Strings -> codes via ``mapping`` (unknown or null -> ``default``)."""
+    out = s.replace_strict(mapping, default=default, return_dtype=pl.Int64).fill_null(default)
+    return out.to_numpy().astype(dtype)
+
+
+def name_index(s: pl.Series, names: tuple[str, ...]) -> np.ndarray:
+    """Index of each name in ``names``; unknown or null -> -1 (int32)."""
+    return _codes(s, {n: i for i, n in enumerate(names)}, -1, np.int32)
+
+
+def price_ticks(price: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Prices (index points) as ticks, and whether each is off the tick grid (UNIT-02).
+
+    Parameters
+    ----------
+    price : ndarray of float64
+        Index points; NaN = no price (market orders, cancels).
+    tick : ndarray of float64
+        Tick size of each message's contract, index points (NaN = unknown contract).
+
+    Returns
+    -------
+    (ndarray of int64, ndarray of bool)
+        ``round(price / tick)`` (0 where unknown) and ``|k x tick - price| > 1e-9 x
+        max(1, |price|)``. Never rounded silently: an off-tick price is flagged.
+    """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        k = np.rint(price / tick)
+        ok = np.isfinite(k)
+        off = ok & (np.abs(k * tick - price) > OFF_TICK_TOLERANCE * np.maximum(1.0, np.abs(price)))
+        k = np.clip(np.where(ok, k, 0.0), -_TICKS_MAX, _TICKS_MAX)
+    return k.astype(np.int64), off
+
+
+def cancel_targets(orders: pl.DataFrame) -> np.ndarray:
+    """Order number each cancel names, -1 for new orders and unknown targets.
+
+    A cancel's ``target`` is a client id; it names the order with that id on the cancel's
+    account (ids are unique per account). A target that is not an *earlier* row is
+    unknown too (the kernel rejects ``UNKNOWN_ORDER``).
+    """
+    n = orders.height
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return out
+    rows = orders.select("account", "client_id", "target", "action").with_row_index("row")
+    news = rows.filter(pl.col("client_id").is_not_null() & (pl.col("action") == "new")).select(
+        "account", pl.col("client_id").alias("target"), pl.col("row").alias("target_no")
+    )
+    cancels = rows.filter(pl.col("action") == "cancel").select("row", "account", "target")
+    if cancels.height == 0 or news.height == 0:
+        return out
+    hit = cancels.join(news, on=["account", "target"], how="inner")
+    hit = hit.filter(pl.col("target_no") < pl.col("row"))
+    out[hit["row"].to_numpy()] = hit["target_no"].to_numpy().astype(np.int64)
+    return out
+
+
+def build_messages(
+    orders: pl.DataFrame,
+    accounts: tuple[str, ...],
+    contracts: tuple[str, ...],
+    tick: np.ndarray,
+    *,
+    max_market_order_qty: int | None = None,
+    source: int = SRC_CLIENT,
+) -> np.ndarray:
+    """The order flow as a ``MSG_DTYPE`` array, one message per row (same order).
+
+    Parameters
+    ----------
+    orders : polars.DataFrame
+        ``Scenario.orders`` (``ORDERS_SCHEMA``), sorted by ``at``.
+    accounts, contracts : tuple of str
+        Names in index order.
+    tick : ndarray of float64
+        Tick size per contract, index points.
+    max_market_order_qty : int or None
+        Rulebook limit for market orders, lots (larger -> sent with qty 0 -> ``BAD_QTY``).
+    source : int
+        ``SRC_*`` of every message.
+
+    Returns
+    -------
+    ndarray of MSG_DTYPE
+        ``order_no`` = row position, ``ts`` = ``at`` (ns), ``account``/``contract`` = index
+        or -1, ``price`` ticks, ``flags`` ``FLAG_OFF_TICK`` where off the grid, ``target``
+        = the cancelled order's number or -1.
+    """
+    n = orders.height
+    msgs = np.zeros(n, dtype=MSG_DTYPE)
+    if n == 0:
+        return msgs
+    msgs["ts"] = orders["at"].to_numpy()
+    msgs["order_no"] = np.arange(n, dtype=np.int64)
+    action = _codes(orders["action"], _ACTIONS, NEW, np.int8)
+    msgs["action"] = action
+    msgs["account"] = name_index(orders["account"], accounts)
+    contract = name_index(orders["symbol"], contracts)
+    msgs["side"] = _codes(orders["side"], _SIDES, 0, np.int8)
+    msgs["offset"] = _codes(orders["offset"], _OFFSETS, OPEN, np.int8)
+    otype = _codes(orders["type"], _TYPES, LIMIT, np.int8)
+    msgs["type"] = otype
+
+    tick = np.asarray(tick, dtype=np.float64)
+    known = contract >= 0
+    t = np.where(known, tick[np.where(known, contract, 0)] if len(tick) else np.nan, np.nan)
+    price = orders["price"].fill_null(np.nan).to_numpy().astype(np.float64)
+    ticks, off = price_ticks(price, t)
+    msgs["price"] = ticks
+    msgs["flags"] = np.where(off, FLAG_OFF_TICK, 0).astype(np.int8)
+
+    qty = orders["qty"].fill_null(0).to_numpy().astype(np.int64)
+    too_big = qty > _INT32_MAX
+    if max_market_order_qty is not None:
+        too_big |= (otype == MARKET) & (qty > max_market_order_qty)
+    msgs["qty"] = np.where(too_big, 0, np.maximum(qty, -1)).astype(np.int32)
+
+    target = cancel_targets(orders)
+    msgs["target"] = target
+    is_cancel = action == CANCEL
+    tc = np.where(target >= 0, contract[np.maximum(target, 0)], -1)
+    msgs["contract"] = np.where(is_cancel, tc, contract)
+    msgs["source"] = source
+    return msgs

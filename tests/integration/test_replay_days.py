@@ -1,0 +1,324 @@
+"""Replaying scenarios end to end with ``riskcore.sim.run``: phases, the day loop, carry.
+
+Rules: MATCH-06 (call auction), MATCH-07 (MARKET_CLOSED and the other run-time rejections),
+UNIT-03 (sessions), LIMIT-01/04, SETTLE-01, MARGIN-01/03 (reserve carried day to day),
+UNIT-04 (deterministic tables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+import riskcore.sim as sim
+from riskcore.output import SCHEMAS
+from sim_helpers import order
+
+
+def by_no(res: sim.Result) -> dict[int, dict]:
+    return {r["order_no"]: r for r in res["orders"].iter_rows(named=True)}
+
+
+def test_match_06_auction_orders_trade_at_one_price_at_the_auction_end(scenario):
+    """Rule: MATCH-06 — orders of 09:10-09:15 are collected and uncrossed at 09:15 at one
+    price: bids A 2 @ 3502, C 1 @ 3498; asks B 1 @ 3499, B 2 @ 3501. Volume 2 at 3501 or
+    3502 (imbalance 1 both); 3501 is closer to the previous settlement 3500. The rest of B's
+    ask stays in the book and trades in continuous trading at 10:00."""
+    path = scenario(
+        orders=[
+            order("2015-08-21 09:11:00", "A", "buy", 3502.0, 2),
+            order("2015-08-21 09:12:00", "C", "buy", 3498.0, 1),
+            order("2015-08-21 09:12:30", "B", "sell", 3499.0, 1),
+            order("2015-08-21 09:13:00", "B", "sell", 3501.0, 2),
+            order("2015-08-21 10:00:00", "C", "buy", 3501.0, 1),
+        ],
+        days=1,
+    )
+    res = sim.run(path)
+    t = res["trades"]
+    assert t["kind"].to_list() == ["auction", "auction", "continuous"]
+    assert t["price"].to_list() == [3501.0, 3501.0, 3501.0]
+    assert t["qty"].to_list() == [1, 1, 1]
+    assert t["at"].to_list()[:2] == [dt.datetime(2015, 8, 21, 9, 15)] * 2
+    assert t["aggressor"].to_list() == [None, None, "buy"]
+    assert t["buy_order_no"].to_list() == [0, 0, 4]
+    assert t["sell_order_no"].to_list() == [2, 3, 3]
+    o = by_no(res)
+    assert [o[i]["status"] for i in range(5)] == [
+        "filled", "cancelled", "filled", "filled", "filled",
+    ]  # fmt: skip
+    assert o[1]["reason"] == "EXPIRED"  # C's 3498 bid rested until the close
+
+
+def test_match_07_orders_outside_trading_hours_are_rejected_and_the_run_goes_on(scenario):
+    """Rule: MATCH-07 MARKET_CLOSED — an order at 11:45 (lunch), one on Saturday, one before
+    the auction and one after the run are rejected; trading goes on around them."""
+    path = scenario(
+        orders=[
+            order("2015-08-20 10:00:00", "C", "buy", 3500.0, 1),  # before the start
+            order("2015-08-21 09:00:00", "C", "buy", 3500.0, 1),  # before the auction
+            order("2015-08-21 11:45:00", "C", "sell", 3500.0, 1),  # lunch break
+            order("2015-08-21 13:00:00", "C", "sell", 3500.0, 1, id="s1"),
+            order("2015-08-22 10:00:00", "A", "buy", 3500.0, 1),  # Saturday
+            order("2015-08-24 10:00:00", "A", "buy", 3500.0, 1),
+            order("2015-08-25 10:00:00", "A", "buy", 3500.0, 1),  # after the last day
+            {"at": "2015-08-22 10:00:01", "account": "C", "action": "cancel", "target": "s1"},
+        ]
+    )
+    res = sim.run(path)
+    o = res["orders"].sort("order_no")  # sorted by time: the Saturday cancel is 6th
+    assert o["status"].to_list() == ["rejected"] * 3 + [
+        "cancelled", "rejected", "rejected", "cancelled", "rejected",
+    ]  # fmt: skip
+    mc = "MARKET_CLOSED"
+    assert o["reason"].to_list() == [mc, mc, mc, "EXPIRED", mc, mc, "EXPIRED", mc]
+    assert o["day"].to_list()[4] == dt.date(2015, 8, 22)
+    # Monday's buy at 10:00 is on a trading day but finds no seller: it is not rejected
+    path = scenario(
+        orders=[
+            order("2015-08-22 10:00:00", "A", "buy", 3500.0, 1),
+            order("2015-08-24 10:00:00", "C", "sell", 3500.0, 1),
+            order("2015-08-24 10:00:01", "A", "buy", 3500.0, 1),
+        ]
+    )
+    o = sim.run(path)["orders"]
+    assert o["status"].to_list() == ["rejected", "filled", "filled"]
+
+
+def test_match_07_run_time_rejections_keep_their_codes(scenario):
+    """Rule: MATCH-07 — unknown account and symbol, off-tick and out-of-band prices, qty 0,
+    nothing to close, a cancel of an unknown id: loaded, rejected with their codes."""
+    path = scenario(
+        orders=[
+            order("2015-08-21 10:00:00", "ZZ", "buy", 3500.0, 1),
+            {**order("2015-08-21 10:00:01", "A", "buy", 3500.0, 1), "symbol": "IH1509"},
+            order("2015-08-21 10:00:02", "A", "buy", 3500.1, 1),
+            order("2015-08-21 10:00:03", "A", "buy", 3900.0, 1),
+            order("2015-08-21 10:00:04", "A", "buy", 3500.0, 0),
+            order("2015-08-21 10:00:05", "C", "sell", 3500.0, 1, offset="close"),
+            {"at": "2015-08-21 10:00:06", "account": "A", "action": "cancel", "target": "x"},
+        ],
+        days=1,
+    )
+    o = sim.run(path)["orders"]
+    assert o["reason"].to_list() == [
+        "UNKNOWN_ACCOUNT", "UNKNOWN_SYMBOL", "OFF_TICK", "PRICE_OUT_OF_BAND", "BAD_QTY",
+        "NO_POSITION", "UNKNOWN_ORDER",
+    ]  # fmt: skip
+    assert o["status"].unique().to_list() == ["rejected"]
+    assert o["member"].to_list()[:2] == [None, "M01"]
+    assert o["client_id"].to_list()[-1] == "x"
+
+
+TWO_DAYS = [
+    order("2015-08-21 10:00:00", "C", "sell", 3510.0, 1),
+    order("2015-08-21 10:01:00", "A", "buy", 3510.0, 1),
+    order("2015-08-21 14:30:00", "C", "sell", 3520.0, 1),
+    order("2015-08-21 14:31:00", "A", "buy", 3520.0, 1),
+    order("2015-08-24 10:00:00", "A", "sell", 3530.0, 1, offset="close"),
+    order("2015-08-24 10:01:00", "C", "buy", 3530.0, 1, offset="close"),
+]
+
+
+def test_two_days_carry_positions_reserve_and_settlement(scenario):
+    """Rules: SETTLE-01, MARGIN-01, MARGIN-03 — worked numbers (tick value 60 CNY, 12 %).
+
+    Friday: A buys 1 at 3510 and 1 at 3520 from C; the 14:31 trade is in the last hour, so
+    the settlement is 3520.0 (17,600 ticks). A's reserve at the close: 10,000,000 - margin
+    (2 x 17,500 + 17,550 + 17,600) x 7.2 = 9,494,920; carried with 4 lots at 17,600:
+    9,494,920 + 505,080 - 506,880 = 9,493,120 (equity kept; the mark-to-market P&L is the
+    settlement issue's hook). C: 9,746,920 + 253,080 - 253,440 = 9,746,560; B: 9,748,000 +
+    252,000 - 253,440 = 9,746,560.
+
+    Monday: A sells 1 of yesterday's lots to C at 3530: A realises (17,650 - 17,600) x 60 =
+    +3,000 and frees 126,720 of margin: 9,622,840; C realises -3,000: 9,870,280.
+    """
+    seen = {}
+
+    def spy(day, state):
+        seen[day] = state
+
+    res = sim.run(scenario(orders=TWO_DAYS), hooks=[spy])
+    fri, mon = dt.date(2015, 8, 21), dt.date(2015, 8, 24)
+    assert list(seen) == [fri, mon]
+    assert seen[fri].settlement.tolist() == [17_600]
+    assert seen[fri].accounts["reserve"].tolist() == pytest.approx(
+        [9_494_920.0, 9_748_000.0, 9_746_920.0]
+    )
+    start = seen[mon].market
+    assert start.contracts["prev_settle"].tolist() == [17_600]
+    assert start.long_yd[:, 0].tolist() == [4, 0, 0]
+    assert start.short_yd[:, 0].tolist() == [0, 2, 2]
+    assert start.accounts["reserve"].tolist() == pytest.approx(
+        [9_493_120.0, 9_746_560.0, 9_746_560.0]
+    )
+    assert seen[mon].accounts["reserve"].tolist() == pytest.approx(
+        [9_622_840.0, 9_746_560.0, 9_870_280.0]
+    )
+    assert seen[mon].accounts["realised"].tolist() == pytest.approx([3_000.0, 0.0, -3_000.0])
+    assert res.records.final.long_yd[:, 0].tolist() == [3, 0, 0]
+    assert res.records.final.short_yd[:, 0].tolist() == [0, 2, 1]
+
+    p = res["prices"]
+    assert p.schema == SCHEMAS["prices"]
+    rows = p.drop("day", "symbol").rows(named=True)
+    assert rows[0] == {
+        "open": 3510.0, "high": 3520.0, "low": 3510.0, "close": 3520.0, "volume": 2,
+        "open_interest": 4, "settlement_price": 3520.0, "prev_settlement": 3500.0,
+        "limit_up": 3850.0, "limit_down": 3150.0, "locked": None, "trades": 2,
+        "settlement_method": "last_window",
+    }  # fmt: skip
+    assert rows[1] == {
+        "open": 3530.0, "high": 3530.0, "low": 3530.0, "close": 3530.0, "volume": 1,
+        "open_interest": 3, "settlement_price": 3530.0, "prev_settlement": 3520.0,
+        "limit_up": 3872.0, "limit_down": 3168.0, "locked": None, "trades": 1,
+        "settlement_method": "whole_day",
+    }  # fmt: skip
+    assert res["trades"]["trade_no"].to_list() == [0, 1, 2]
+
+
+def test_limit_04_limit_locked_up(scenario):
+    """Rule: LIMIT-04 — the day closes with the last trade at the upper limit 3850.0 and
+    2 lots of A's bid resting there unfilled: locked up. The next day's band is around the
+    new settlement 3850.0 (LIMIT-01: 3465.0 - 4235.0)."""
+    path = scenario(
+        orders=[
+            order("2015-08-21 10:00:00", "C", "sell", 3850.0, 1),
+            order("2015-08-21 10:01:00", "A", "buy", 3850.0, 3),
+            order("2015-08-24 10:00:00", "C", "sell", 3850.0, 1),
+            order("2015-08-24 10:01:00", "A", "buy", 3860.0, 1),
+        ]
+    )
+    p = sim.run(path)["prices"]
+    assert p["locked"].to_list() == ["up", None]
+    assert p["settlement_price"].to_list() == [3850.0, 3850.0]
+    assert p["limit_up"].to_list() == [3850.0, 4235.0]
+    assert p["limit_down"].to_list() == [3150.0, 3465.0]
+
+
+def test_events_deposit_withdraw_and_not_simulated(scenario):
+    """Deposits and withdrawals move the free reserve; a withdrawal above the available
+    funds is refused; kinds of later issues are recorded as not simulated."""
+    events = [
+        {"at": "2015-08-21 08:00:00", "kind": "withdraw", "account": "C", "amount": 2e7},
+        {"at": "2015-08-21 08:00:01", "kind": "withdraw", "account": "C", "amount": 1e6},
+        {"at": "2015-08-21 10:00:00", "kind": "deposit", "account": "A", "amount": 5e5},
+        {"at": "2015-08-21 16:00:00", "kind": "halt", "symbol": "IF1509"},
+        {"at": "2015-08-21 16:00:00", "kind": "margin_rate", "symbol": "IF1509", "rate": 0.2},
+    ]
+    seen = {}
+    res = sim.run(scenario(events=events), hooks=[lambda d, s: seen.setdefault(d, s)])
+    e = res["events"]
+    assert e.schema == SCHEMAS["events"]
+    assert e["status"].to_list() == ["refused", "applied", "applied", "not_simulated", "applied"]
+    assert "exceeds the available 10000000.00 CNY" in e["detail"][0]
+    fri = seen[dt.date(2015, 8, 21)]
+    assert fri.accounts["reserve"].tolist() == pytest.approx([10_248_000.0, 9_748_000.0, 9e6])
+    assert fri.deposits.tolist() == [5e5, 0.0, 0.0]
+    assert fri.withdrawals.tolist() == [0.0, 0.0, 1e6]
+    assert fri.next_margin_rate.tolist() == [0.2]
+    mon = seen[dt.date(2015, 8, 24)]
+    assert mon.market.contracts["margin_rate"].tolist() == [0.2]
+    # A: 2 long at 17,500 re-margined at 20 %: 10,248,000 + 252,000 - 420,000
+    assert mon.market.accounts["reserve"][0] == pytest.approx(10_080_000.0)
+    assert res.summary["events_not_simulated"] == 1
+
+
+def test_margin_04_scheduled_rate_changes_from_that_days_settlement(scenario):
+    """Rule: MARGIN-04 — cffex-2015 raises the rate to 12 % from 26 Aug's settlement: a run
+    from 25 Aug trades at 10 % on the 25th and 26th and at 12 % on the 27th; a run
+    starting on 1 Sep starts at 30 % (31 Aug's raise is already in force)."""
+    seen = {}
+    path = scenario(start="2015-08-25", days=3, rulebook="cffex-2015")
+    sim.run(path, hooks=[lambda d, s: seen.setdefault(d, s)])
+    rates = [s.market.contracts["margin_rate"][0] for s in seen.values()]
+    assert rates == pytest.approx([0.10, 0.10, 0.12])
+    seen.clear()
+    sim.run(scenario(start="2015-09-01", days=1, rulebook="cffex-2015"),
+            hooks=[lambda d, s: seen.setdefault(d, s)])  # fmt: skip
+    assert [s.market.contracts["margin_rate"][0] for s in seen.values()] == [0.30]
+
+
+def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
+    """SCENARIO.md "Run folder": exact dtypes; Result API; summary.json."""
+    res = sim.run(scenario(orders=TWO_DAYS))
+    for name in ("orders", "trades", "prices", "events"):
+        assert res[name].schema == SCHEMAS[name], name
+    assert "prices" in res and "settlements" not in res
+    with pytest.raises(KeyError, match="not filled yet"):
+        res["settlements"]
+    assert repr(res).startswith("<Result 'sim-test' seed=7 days=2: orders=6, trades=3")
+    out = res.save(tmp_path / "run")
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["events.parquet", "orders.parquet", "prices.parquet", "summary.json",
+                     "trades.parquet"]  # fmt: skip
+    back = pl.read_parquet(out / "orders.parquet")
+    assert back.schema == SCHEMAS["orders"] and back.equals(res["orders"])
+    s = res.summary
+    assert s["tables"] == {"orders": 6, "trades": 3, "prices": 2, "events": 0}
+    assert s["failed_expectation"] is None
+    assert {"load", "kernel", "end_of_day", "write"} <= set(s["time_s"])
+    assert s["time_s"]["write"] is not None
+    assert set(s["versions"]) >= {"riskcore", "numpy", "numba", "polars"}
+    assert "settlements" in s["tables_not_filled"]
+
+
+def test_overrides_and_progress(scenario):
+    calls = []
+    res = sim.run(scenario(orders=TWO_DAYS), days=1, seed=3,
+                  progress=lambda done, total, day: calls.append((done, total, day)))  # fmt: skip
+    assert res.summary["days"] == 1 and res.summary["seed"] == 3
+    assert calls[-1][:2] == (6, 6)  # Monday's orders are after the run: closed
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    assert res["orders"]["reason"].to_list()[4:] == ["MARKET_CLOSED"] * 2
+
+
+def test_unit_04_same_scenario_and_seed_give_byte_identical_parquet(scenario, tmp_path):
+    """Rule: UNIT-04 — two runs of one scenario write byte-identical tables."""
+    path = scenario(orders=TWO_DAYS)
+    a = sim.run(path).save(tmp_path / "a")
+    b = sim.run(path).save(tmp_path / "b")
+    names = sorted(p.name for p in a.glob("*.parquet"))
+    assert names == sorted(p.name for p in b.glob("*.parquet"))
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_limit_02_last_trading_day_has_no_limit_in_a_run(scenario):
+    """Rule: LIMIT-02 — seed rulebook: no limit on the contract's last trading day (Monday);
+    a buy at 3900.0 (above Friday's 3850.0 limit) is rejected on Friday, trades on Monday,
+    and the prices table shows no limit prices that day."""
+    contract = {"symbol": "IF1509", "multiplier": 300, "tick": 0.2, "prev_settlement": 3500.0,
+                "last_trading_day": "2015-08-24", "final_settlement": 3600.0}  # fmt: skip
+    path = scenario(
+        contracts=[contract],
+        orders=[
+            order("2015-08-21 10:00:00", "A", "buy", 3900.0, 1),
+            order("2015-08-24 10:00:00", "C", "sell", 3900.0, 1),
+            order("2015-08-24 10:00:01", "A", "buy", 3900.0, 1),
+        ],
+    )
+    res = sim.run(path)
+    assert res["orders"]["reason"].to_list() == ["PRICE_OUT_OF_BAND", None, None]
+    p = res["prices"]
+    assert p["limit_up"].to_list() == [3850.0, None]
+    assert p["limit_down"].to_list() == [3150.0, None]
+    assert p["settlement_price"].to_list() == [3500.0, 3900.0]
+
+
+def test_end_of_day_hooks_emit_tables_and_credit_the_reserve(scenario):
+    """The settlement issue's plug: a hook books money into ``credit`` (carried into the
+    next day's reserve) and emits rows of a run-folder table."""
+
+    def hook(day, state):
+        state.credit[:] = 1_000.0
+        state.emit("settlements", pl.DataFrame({"day": [day], "n": [len(state.fills)]}))
+
+    seen = {}
+    res = sim.run(scenario(orders=TWO_DAYS), hooks=[hook, lambda d, s: seen.setdefault(d, s)])
+    assert res["settlements"]["n"].to_list() == [2, 1]
+    assert "settlements" not in res.summary["tables_not_filled"]
+    mon = seen[dt.date(2015, 8, 24)].market.accounts["reserve"]
+    assert mon.tolist() == pytest.approx([9_494_120.0, 9_747_560.0, 9_747_560.0])

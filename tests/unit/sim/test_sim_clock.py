@@ -1,0 +1,96 @@
+"""Message phases from the calendar (``riskcore.sim.clock``).
+
+Rules: MATCH-06 (auction window), UNIT-03 (sessions; earlier close on a last day),
+MATCH-07 ``MARKET_CLOSED`` (outside the windows, non-trading days, before/after the run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from riskcore.records import PHASE_AUCTION, PHASE_CLOSED, PHASE_CONTINUOUS
+from riskcore.sim.clock import classify, day_clocks, day_number, expired_mask
+
+T = dt.time
+SESSIONS = ((T(9, 15), T(11, 30)), (T(13, 0), T(15, 15)))
+AUCTION = (T(9, 10), T(9, 15))
+DAYS = (dt.date(2015, 8, 21), dt.date(2015, 8, 24))  # Friday, Monday
+NEVER = np.iinfo(np.int64).max
+
+
+def ns(text: str) -> int:
+    return int(np.datetime64(text, "ns").astype(np.int64))
+
+
+def phases(times: list[str], contract=None, last_day=None, last_day_close=None):
+    at = np.array([ns(t) for t in times], dtype=np.int64)
+    c = np.zeros(len(at), dtype=np.int64) if contract is None else np.array(contract)
+    ld = np.array([NEVER] if last_day is None else last_day, dtype=np.int64)
+    clocks = day_clocks(DAYS, SESSIONS, AUCTION, last_day_close, ld)
+    cls = classify(at, c, clocks)
+    return cls.phase.tolist(), cls.engine_day.tolist()
+
+
+def test_match_06_and_unit_03_windows_are_half_open():
+    """Rules: MATCH-06, UNIT-03 — auction [09:10, 09:15), sessions [09:15, 11:30) and
+    [13:00, 15:15); everything else is closed (MATCH-07 MARKET_CLOSED)."""
+    times = [
+        "2015-08-21T09:09:59.999999999",
+        "2015-08-21T09:10:00",
+        "2015-08-21T09:14:59.999",
+        "2015-08-21T09:15:00",
+        "2015-08-21T11:29:59.999",
+        "2015-08-21T11:30:00",
+        "2015-08-21T11:45:00",
+        "2015-08-21T13:00:00",
+        "2015-08-21T15:14:59",
+        "2015-08-21T15:15:00",
+    ]
+    ph, day = phases(times)
+    A, C, X = PHASE_AUCTION, PHASE_CONTINUOUS, PHASE_CLOSED
+    assert ph == [X, A, A, C, C, X, X, C, C, X]
+    assert day == [0] * 10
+
+
+def test_match_07_non_trading_days_and_outside_the_run_are_closed():
+    """Rule: MATCH-07 — a Saturday order, one before the start and one after the last day
+    are closed; each goes to the engine of the latest trading day on or before it."""
+    times = [
+        "2015-08-20T10:00:00",  # Thursday, before the start
+        "2015-08-21T10:00:00",  # Friday
+        "2015-08-22T10:00:00",  # Saturday
+        "2015-08-24T10:00:00",  # Monday
+        "2015-08-25T10:00:00",  # Tuesday, after the last day
+    ]
+    ph, day = phases(times)
+    C, X = PHASE_CONTINUOUS, PHASE_CLOSED
+    assert ph == [X, C, X, C, X]
+    assert day == [0, 0, 0, 1, 1]
+
+
+def test_unit_03_last_day_earlier_close_is_per_contract():
+    """Rule: UNIT-03 — on contract 0's last day (Monday) with a 15:00 close, its messages
+    from 15:00 are closed; contract 1 trades on to 15:15; unknown symbols are left to the
+    kernel (UNKNOWN_SYMBOL)."""
+    times = ["2015-08-21T15:10:00", "2015-08-24T14:59:59", "2015-08-24T15:00:00",
+             "2015-08-24T15:00:00", "2015-08-24T15:10:00"]  # fmt: skip
+    last = [day_number(DAYS[1]), NEVER]
+    ph, _ = phases(times, contract=[0, 0, 0, 1, -1], last_day=last, last_day_close=T(15, 0))
+    C, X = PHASE_CONTINUOUS, PHASE_CLOSED
+    assert ph == [C, C, X, C, C]
+
+
+def test_day_clocks_cut_sessions_on_the_last_day():
+    clocks = day_clocks(DAYS, SESSIONS, AUCTION, T(15, 0), np.array([day_number(DAYS[1])]))
+    assert clocks[0].contract_close.tolist() == [ns("2015-08-21T15:15:00")]
+    assert clocks[1].contract_close.tolist() == [ns("2015-08-24T15:00:00")]
+    assert clocks[1].close == ns("2015-08-24T15:15:00")
+    assert clocks[1].open == ns("2015-08-24T09:10:00")
+
+
+def test_messages_after_a_contracts_last_day_are_expired():
+    at = np.array([ns("2015-08-21T10:00"), ns("2015-08-24T10:00"), ns("2015-08-24T10:00")])
+    mask = expired_mask(at, np.array([0, 0, -1]), np.array([day_number(DAYS[0])]))
+    assert mask.tolist() == [False, True, False]

@@ -1,0 +1,130 @@
+"""Orders frame -> engine messages (``riskcore.sim.messages``): enums, ticks, indices, targets.
+
+Rules: UNIT-02 (off-tick flag, never rounded), MATCH-07 (unknown account / symbol / order
+rejected at run time, not at load).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from riskcore.records import (
+    BUY,
+    CANCEL,
+    CLOSE,
+    FAK,
+    FLAG_OFF_TICK,
+    FOK,
+    LIMIT,
+    MARKET,
+    NEW,
+    OPEN,
+    SELL,
+    SRC_CLIENT,
+)
+from riskcore.scenario import ORDERS_SCHEMA
+from riskcore.sim.messages import build_messages, cancel_targets, price_ticks
+
+ACCOUNTS = ("A", "B")
+CONTRACTS = ("IF1509", "IF1512")
+TICK = np.array([0.2, 0.2])
+
+
+def frame(rows: list[dict]) -> pl.DataFrame:
+    cols = {name: [r.get(name) for r in rows] for name in ORDERS_SCHEMA.names()}
+    for i, r in enumerate(rows):
+        cols["at"][i] = r.get("at", 1_000 + i)
+        cols["action"][i] = r.get("action", "new")
+    return pl.DataFrame(cols, schema=ORDERS_SCHEMA)
+
+
+def new(account="A", symbol="IF1509", side="buy", offset="open", type="limit", price=3500.0,
+        qty=1, client_id=None) -> dict:  # fmt: skip
+    return dict(account=account, symbol=symbol, side=side, offset=offset, type=type,
+                price=price, qty=qty, client_id=client_id)  # fmt: skip
+
+
+def cancel(account="A", target="x") -> dict:
+    return dict(action="cancel", account=account, target=target)
+
+
+def test_enums_map_to_engine_codes():
+    rows = [
+        new(side="buy", offset="open", type="limit"),
+        new(side="sell", offset="close", type="market", price=None),
+        new(side="buy", offset="close", type="fak"),
+        new(side="sell", offset="open", type="fok", symbol="IF1512", account="B"),
+    ]
+    m = build_messages(frame(rows), ACCOUNTS, CONTRACTS, TICK)
+    assert m["side"].tolist() == [BUY, SELL, BUY, SELL]
+    assert m["offset"].tolist() == [OPEN, CLOSE, CLOSE, OPEN]
+    assert m["type"].tolist() == [LIMIT, MARKET, FAK, FOK]
+    assert m["action"].tolist() == [NEW] * 4
+    assert m["account"].tolist() == [0, 0, 0, 1]
+    assert m["contract"].tolist() == [0, 0, 0, 1]
+    assert m["order_no"].tolist() == [0, 1, 2, 3]
+    assert m["ts"].tolist() == [1000, 1001, 1002, 1003]
+    assert m["price"].tolist() == [17500, 0, 17500, 17500]
+    assert (m["source"] == SRC_CLIENT).all()
+    assert (m["target"] == -1).all()
+
+
+def test_unit_02_off_tick_price_is_flagged_not_rounded():
+    """Rule: UNIT-02 — 3500.1 at tick 0.2 is flagged OFF_TICK; 3500.2 and 3132.2 are exact."""
+    rows = [new(price=3500.1), new(price=3500.2), new(price=3132.2), new(price=3500.2000000001)]
+    m = build_messages(frame(rows), ACCOUNTS, CONTRACTS, TICK)
+    assert m["flags"].tolist() == [FLAG_OFF_TICK, 0, 0, 0]
+    assert m["price"].tolist()[1:] == [17501, 15661, 17501]
+
+
+def test_price_ticks_tolerance_is_relative():
+    ticks, off = price_ticks(
+        np.array([3480.2, 3480.2 + 1e-5, 3480.2 + 1e-7, np.nan]), np.array([0.2] * 4)
+    )
+    assert ticks.tolist() == [17401, 17401, 17401, 0]
+    assert off.tolist() == [False, True, False, False]  # 1e-7 is within 1e-9 x 3480.2
+
+
+def test_match_07_unknown_account_and_symbol_become_minus_one():
+    """Rule: MATCH-07 — unknown names are loaded and rejected by the kernel (index -1)."""
+    rows = [new(account="NOPE"), new(symbol="IH1509"), new()]
+    m = build_messages(frame(rows), ACCOUNTS, CONTRACTS, TICK)
+    assert m["account"].tolist() == [-1, 0, 0]
+    assert m["contract"].tolist() == [0, -1, 0]
+    assert m["price"].tolist() == [17500, 0, 17500]  # no tick known for an unknown symbol
+    assert m["flags"].tolist() == [0, 0, 0]
+
+
+def test_cancel_targets_by_client_id_on_the_same_account():
+    rows = [
+        new(account="A", client_id="o1"),
+        new(account="B", client_id="o1"),  # the same id on another account
+        cancel(account="B", target="o1"),  # -> order 1
+        cancel(account="A", target="o1"),  # -> order 0
+        cancel(account="A", target="zz"),  # unknown id -> -1
+        cancel(account="C", target="o1"),  # unknown account -> -1
+        cancel(account="A", target="later"),  # names a later order -> -1 (not earlier)
+        new(account="A", client_id="later"),
+    ]
+    df = frame(rows)
+    assert cancel_targets(df).tolist() == [-1, -1, 1, 0, -1, -1, -1, -1]
+    m = build_messages(df, ACCOUNTS, CONTRACTS, TICK)
+    assert m["action"].tolist() == [NEW, NEW, CANCEL, CANCEL, CANCEL, CANCEL, CANCEL, NEW]
+    assert m["target"].tolist() == [-1, -1, 1, 0, -1, -1, -1, -1]
+    # a cancel's contract is its target's; unknown target -> -1
+    assert m["contract"].tolist() == [0, 0, 0, 0, -1, -1, -1, 0]
+    assert m["qty"][2:7].tolist() == [0] * 5
+
+
+def test_match_07_oversized_quantities_are_sent_as_bad_qty():
+    """Rule: MATCH-07 BAD_QTY — more lots than int32 holds, or a market order above the
+    rulebook's max_market_order_qty, are sent with qty 0 (the table keeps the real qty)."""
+    rows = [new(qty=2**31), new(qty=-3), new(type="market", price=None, qty=51), new(qty=51)]
+    m = build_messages(frame(rows), ACCOUNTS, CONTRACTS, TICK, max_market_order_qty=50)
+    assert m["qty"].tolist() == [0, -1, 0, 51]
+
+
+def test_empty_flow():
+    m = build_messages(frame([]), ACCOUNTS, CONTRACTS, TICK)
+    assert len(m) == 0
