@@ -2,11 +2,13 @@
 
 from riskcore.market import Market, make_market, make_messages
 from riskcore.scenario import Rulebook, Scenario, ScenarioError, load_scenario
+from riskcore.sim import Result, run
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Market",
+    "Result",
     "Rulebook",
     "Scenario",
     "ScenarioError",
@@ -14,4 +16,5 @@ __all__ = [
     "load_scenario",
     "make_market",
     "make_messages",
+    "run",
 ]
