@@ -9,8 +9,8 @@
     riskcore --version
 
 Exit status: 0 success; 1 ``--check`` found an expectation that does not hold; 2 a bad
-scenario, a bad command line or a missing run folder (a one-line message on stderr;
-``validate`` prints every problem); 3 the run itself failed (an internal error or an I/O
+scenario, a bad command line, a missing run folder, or a run that failed (an internal
+error or an I/O problem) — always a one-line message on stderr (``validate`` prints every
 problem; the traceback only with ``--debug``); 130 interrupted.
 
 ``--set KEY=VALUE`` overrides one key of the scenario file before it is checked, e.g.
@@ -43,7 +43,7 @@ PROG = "riskcore"
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
-EXIT_RUN_FAILED = 3
+EXIT_RUN_FAILED = 2  # any error: one line, exit 2 (tracebacks only with --debug)
 EXIT_INTERRUPTED = 130
 
 
@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="riskcore: a futures-exchange risk-control simulator (CFFEX stock-index "
         "futures).",
-        epilog="Exit status: 0 ok, 1 a failed expectation (--check), 2 a bad scenario or "
-        "command line, 3 the run failed.",
+        epilog="Exit status: 0 ok, 1 a failed expectation (--check), 2 any error (a bad "
+        "scenario or command line, a failed run).",
     )
     parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

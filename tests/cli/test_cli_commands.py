@@ -69,7 +69,9 @@ def test_list_shows_shipped_scenarios_and_rulebooks(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert "Scenarios (shipped):" in out
-    assert "quickstart  Quickstart: an opening auction" in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert "Quickstart: an opening auction" in rows["quickstart"]
+    assert "Breaker day" in rows["breaker-day"]
     assert "Rulebooks:" in out
     assert "cffex-2010" in out and "The seed text as written" in out
 

@@ -147,7 +147,7 @@ def test_missing_file_exits_2(fake_sim, tmp_path, capsys):
 
 def test_internal_error_is_one_line_without_debug(fake_sim, scenario_file, tmp_path, capsys):
     fake_sim.error = RuntimeError("kernel\nexploded")
-    assert cli.main(["replay", str(scenario_file), "--out", str(tmp_path / "r")]) == 3
+    assert cli.main(["replay", str(scenario_file), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err == (
         "riskcore: error: RuntimeError: kernel exploded (run with --debug for the traceback)\n"
@@ -157,7 +157,7 @@ def test_internal_error_is_one_line_without_debug(fake_sim, scenario_file, tmp_p
 def test_debug_shows_the_traceback(fake_sim, scenario_file, tmp_path, capsys):
     fake_sim.error = RuntimeError("kernel exploded")
     args = ["replay", str(scenario_file), "--out", str(tmp_path / "r"), "--debug"]
-    assert cli.main(args) == 3
+    assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and "RuntimeError: kernel exploded" in err
 

@@ -182,14 +182,16 @@ def test_two_days_carry_positions_reserve_and_settlement(scenario):
 def test_limit_04_limit_locked_up(scenario):
     """Rule: LIMIT-04 — the day closes with the last trade at the upper limit 3850.0 and
     2 lots of A's bid resting there unfilled: locked up. The next day's band is around the
-    new settlement 3850.0 (LIMIT-01: 3465.0 - 4235.0)."""
+    new settlement 3850.0 (LIMIT-01: 3465.0 - 4235.0). Breaker off, so the 10 % band holds
+    from the open."""
     path = scenario(
+        rules={"circuit_breaker": 0},
         orders=[
             order("2015-08-21 10:00:00", "C", "sell", 3850.0, 1),
             order("2015-08-21 10:01:00", "A", "buy", 3850.0, 3),
             order("2015-08-24 10:00:00", "C", "sell", 3850.0, 1),
             order("2015-08-24 10:01:00", "A", "buy", 3860.0, 1),
-        ]
+        ],
     )
     p = sim.run(path)["prices"]
     assert p["locked"].to_list() == ["up", None]
@@ -244,7 +246,7 @@ def test_margin_04_scheduled_rate_changes_from_that_days_settlement(scenario):
 def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     """SCENARIO.md "Run folder": exact dtypes; Result API; summary.json."""
     res = sim.run(scenario(orders=TWO_DAYS))
-    for name in ("orders", "trades", "prices", "events"):
+    for name in ("orders", "trades", "market_states", "prices", "events"):
         assert res[name].schema == SCHEMAS[name], name
     assert "prices" in res and "settlements" not in res
     with pytest.raises(KeyError, match="not filled yet"):
@@ -252,12 +254,12 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     assert repr(res).startswith("<Result 'sim-test' seed=7 days=2: orders=6, trades=3")
     out = res.save(tmp_path / "run")
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["events.parquet", "orders.parquet", "prices.parquet", "summary.json",
-                     "trades.parquet"]  # fmt: skip
+    assert files == ["events.parquet", "market_states.parquet", "orders.parquet",
+                     "prices.parquet", "summary.json", "trades.parquet"]  # fmt: skip
     back = pl.read_parquet(out / "orders.parquet")
     assert back.schema == SCHEMAS["orders"] and back.equals(res["orders"])
     s = res.summary
-    assert s["tables"] == {"orders": 6, "trades": 3, "prices": 2, "events": 0}
+    assert s["tables"] == {"orders": 6, "trades": 3, "market_states": 10, "prices": 2, "events": 0}
     assert s["failed_expectation"] is None
     assert {"load", "kernel", "end_of_day", "write"} <= set(s["time_s"])
     assert s["time_s"]["write"] is not None

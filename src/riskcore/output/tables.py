@@ -23,6 +23,8 @@ from riskcore.records import (
     REASON_NAMES,
     SIDE_NAMES,
     SOURCE_NAMES,
+    STATE_NAMES,
+    STATE_REASON_NAMES,
     STATUS_NAMES,
 )
 
@@ -72,6 +74,17 @@ SCHEMAS: dict[str, pl.Schema] = {
             "sell_order_no": pl.Int64,
             "aggressor": pl.String,
             "kind": pl.String,
+        }
+    ),
+    "market_states": pl.Schema(
+        {
+            "at": DT,
+            "day": pl.Date,
+            "symbol": pl.String,
+            "state": pl.String,
+            "band_low": pl.Float64,
+            "band_high": pl.Float64,
+            "reason": pl.String,
         }
     ),
     "prices": pl.Schema(
@@ -275,6 +288,32 @@ def trades_table(
     return conform(df, "trades")
 
 
+def market_states_table(
+    states: np.ndarray, contracts: Sequence[str], tick: np.ndarray
+) -> pl.DataFrame:
+    """The ``market_states`` table: one row per state change (``MARKET_STATE_DTYPE``,
+    BRK-07), with the band in force after it, in index points. ``state`` from
+    ``STATE_NAMES`` (normal/watch/breaker/limit/no_limit/closed), ``reason`` from
+    ``STATE_REASON_NAMES``."""
+    if len(states) == 0:
+        return empty("market_states")
+    c = states["contract"].astype(np.int64)
+    ts = pl.Series("at", states["ts"].astype(np.int64)).cast(DT)
+    px_tick = np.asarray(tick)[c]
+    df = pl.DataFrame(
+        {
+            "at": ts,
+            "day": ts.dt.date(),
+            "symbol": names(c, contracts),
+            "state": names(states["state"], STATE_NAMES),
+            "band_low": float_prices(states["band_lo"], px_tick),
+            "band_high": float_prices(states["band_hi"], px_tick),
+            "reason": names(states["reason"], STATE_REASON_NAMES),
+        }
+    )
+    return conform(df, "market_states")
+
+
 def prices_table(rows: Mapping[str, Sequence]) -> pl.DataFrame:
     """The ``prices`` table from per-contract-day columns (already in index points).
 
@@ -305,6 +344,7 @@ __all__ = [
     "conform",
     "empty",
     "events_table",
+    "market_states_table",
     "names",
     "orders_table",
     "prices_table",

@@ -1,24 +1,18 @@
-"""Price bands of a trading day (LIMIT-01/02) and the one place intraday band changes plug in.
+"""Price bands of a trading day (LIMIT-01/02, BRK-01).
 
 :func:`limit_bands` gives every contract's limit band for the day: previous settlement
 x (1 +/- ``price_limit``) rounded toward the previous settlement (LIMIT-01, via
 :func:`riskcore.market.limit_band`); on a contract's last trading day the rulebook's
 ``last_day_limit`` or, with none, no limit: a wide technical range (``no_limit_range``, a
-simulator parameter, default +/-50 %) so the dense ladder stays finite (LIMIT-02). The
-ladder is the day's widest band.
-
-:class:`BandController` is where the circuit breaker (BRK-01..07) will plug in: the day
-loop calls it at the open, at every session start and end and at every time it asks for;
-it may drive the engine's breaker state machine (``open_session``/``close_session``) or
-change the band with ``Engine.set_band`` inside the ladder. The default
-:class:`LimitBandController` keeps the limit band all day (the Market's breaker prices are
-0: breaker off).
+simulator parameter, default +/-50 %) so the dense ladder stays finite (LIMIT-02). With a
+circuit breaker (BRK-01) the day opens with the breaker band, rounded the same way; the
+engine's state machine widens it to the limit band (BRK-03..06). The ladder is the day's
+widest band.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -40,6 +34,8 @@ class DayBands:
     has_limit : ndarray of bool
         False on a last trading day without a limit (then limit_* = the technical range
         and the ``prices`` table shows no limit prices).
+    breaker_lo, breaker_hi : ndarray of int64
+        The breaker prices (BRK-01), 0 where there is no breaker (off, or a last day).
     """
 
     band_lo: np.ndarray
@@ -49,6 +45,8 @@ class DayBands:
     limit_lo: np.ndarray
     limit_hi: np.ndarray
     has_limit: np.ndarray
+    breaker_lo: np.ndarray
+    breaker_hi: np.ndarray
 
 
 def limit_bands(
@@ -58,6 +56,7 @@ def limit_bands(
     last_day: np.ndarray,
     last_day_limit: float | None,
     no_limit_range: float,
+    circuit_breaker: float = 0.0,
 ) -> DayBands:
     """Limit bands of every contract for one day (LIMIT-01, LIMIT-02).
 
@@ -73,6 +72,8 @@ def limit_bands(
         LIMIT-02 fraction on a last day; ``None`` = no limit.
     no_limit_range : float
         Fraction the technical range spans when there is no limit (e.g. 0.5).
+    circuit_breaker : float
+        BRK-01 fraction (e.g. 0.06); 0 = no breaker. Never on a last trading day (LIMIT-02).
 
     Returns
     -------
@@ -94,58 +95,20 @@ def limit_bands(
             frac = last_day_limit if last[c] else price_limit
         lo[c], hi[c] = limit_band(int(prev[c]), float(frac))
     lo = np.maximum(lo, 1)
+    brk_lo = np.zeros(n, dtype=np.int64)
+    brk_hi = np.zeros(n, dtype=np.int64)
+    if circuit_breaker > 0:
+        for c in np.flatnonzero(~last):
+            brk_lo[c], brk_hi[c] = limit_band(int(prev[c]), float(circuit_breaker))
+    armed = brk_hi > 0
     return DayBands(
-        band_lo=lo, band_hi=hi, ladder_lo=lo, ladder_hi=hi, limit_lo=lo, limit_hi=hi, has_limit=has
+        band_lo=np.where(armed, brk_lo, lo),
+        band_hi=np.where(armed, brk_hi, hi),
+        ladder_lo=lo,
+        ladder_hi=hi,
+        limit_lo=lo,
+        limit_hi=hi,
+        has_limit=has,
+        breaker_lo=brk_lo,
+        breaker_hi=brk_hi,
     )
-
-
-class BandController(Protocol):
-    """Intraday band changes: the circuit breaker (BRK-01..07) plugs in here.
-
-    The day loop calls :meth:`open` once after building the engine, :meth:`session_start`
-    and :meth:`session_end` at every session boundary (after the call auction's uncross at
-    the first session's start, BRK-04), :meth:`at` at every time :meth:`times` returned,
-    and :meth:`close` after the last session — always between message chunks, never per
-    order. A call may return the engine's :class:`~riskcore.records.Batch` (its fills and
-    any market-state records are kept) or ``None``.
-    """
-
-    def open(self, engine, bands: DayBands, sessions_ns: np.ndarray) -> None:
-        """The day starts: the engine holds the opening band."""
-
-    def times(self) -> np.ndarray:
-        """Extra int64 ns times at which :meth:`at` must run (sorted)."""
-
-    def session_start(self, engine, t: int):
-        """A continuous session starts at ``t`` ns (e.g. ``engine.open_session(t)``)."""
-
-    def session_end(self, engine, t: int):
-        """A continuous session ends at ``t`` ns (e.g. ``engine.close_session(t)``)."""
-
-    def at(self, engine, t: int):
-        """Called with the book as it is at ``t`` ns."""
-
-    def close(self, engine, t: int):
-        """The day's trading is over."""
-
-
-class LimitBandController:
-    """The limit band all day (LIMIT-01/02): no intraday changes, no breaker yet."""
-
-    def open(self, engine, bands: DayBands, sessions_ns: np.ndarray) -> None:
-        return None
-
-    def times(self) -> np.ndarray:
-        return np.zeros(0, dtype=np.int64)
-
-    def session_start(self, engine, t: int) -> None:
-        return None
-
-    def session_end(self, engine, t: int) -> None:
-        return None
-
-    def at(self, engine, t: int) -> None:
-        return None
-
-    def close(self, engine, t: int) -> None:
-        return None

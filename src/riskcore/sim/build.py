@@ -34,6 +34,7 @@ from riskcore.scenario import Rulebook, Scenario
 from riskcore.sim.bands import DayBands, limit_bands
 
 MAX_ORDER_QTY = np.iinfo(np.int32).max
+NS_PER_SECOND = 1_000_000_000
 """Largest order the message layout can carry, lots (``qty`` is int32): "no size limit"."""
 
 _STP = {"cancel-incoming": STP_CANCEL_INCOMING, "cancel-resting": STP_CANCEL_RESTING}
@@ -249,6 +250,7 @@ def day_market(
     day: dt.date,
     *,
     no_limit_range: float,
+    close_ns: int = 0,
 ) -> tuple[Market, DayBands]:
     """The :class:`Market` one trading day opens with, and its bands.
 
@@ -263,13 +265,18 @@ def day_market(
     no_limit_range : float
         Fraction around the previous settlement the ladder spans on a last trading day
         without a limit (LIMIT-02), e.g. 0.5.
+    close_ns : int
+        The day's close, ns; the breaker's quiet period starts ``breaker_quiet`` before it
+        (BRK-05). 0 = no quiet period.
 
     Returns
     -------
     (Market, DayBands)
-        Band = the LIMIT-01 band (LIMIT-02 on a contract's last day), ladder = the day's
-        widest band; pos_limit = ``position_limit`` (POS-01); member_limit per POS-02;
-        max_order_qty; margin rate from ``carry``; fees from ``Rulebook.fees_on(day)``.
+        Band = the breaker band (BRK-01) or the LIMIT-01 band (LIMIT-02 on a contract's
+        last day), ladder = the day's widest band; the breaker's trigger, duration and
+        quiet period (BRK-02/03/05); pos_limit = ``position_limit`` (POS-01);
+        member_limit per POS-02; max_order_qty; margin rate from ``carry``; fees from
+        ``Rulebook.fees_on(day)``.
     """
     rb = sc.rulebook
     n_c = index.n_contracts
@@ -280,6 +287,7 @@ def day_market(
         last_day=index.last_day == day_no,
         last_day_limit=rb.last_day_limit,
         no_limit_range=no_limit_range,
+        circuit_breaker=rb.circuit_breaker or 0.0,
     )
     fee_open, fee_close, fee_close_today = rb.fees_on(day)
     spec = np.zeros(n_c, dtype=CONTRACT_SPEC_DTYPE)
@@ -296,17 +304,11 @@ def day_market(
     spec["pos_limit"] = NO_LIMIT if rb.position_limit is None else rb.position_limit
     spec["member_limit"] = member_limits(rb, carry.long_yd)
     spec["max_order_qty"] = MAX_ORDER_QTY if rb.max_order_qty is None else rb.max_order_qty
-    # limit band and breaker prices for engines that run the breaker state machine; the
-    # breaker (BRK-01) is off for now: breaker prices 0, the limit band all day
-    for name, value in (
-        ("limit_lo", bands.limit_lo),
-        ("limit_hi", bands.limit_hi),
-        ("breaker_lo", 0),
-        ("breaker_hi", 0),
-        ("last_day", (index.last_day == day_no).astype(np.int8)),
-    ):
-        if name in CONTRACT_SPEC_DTYPE.names:
-            spec[name] = value
+    spec["limit_lo"] = bands.limit_lo
+    spec["limit_hi"] = bands.limit_hi
+    spec["breaker_lo"] = bands.breaker_lo
+    spec["breaker_hi"] = bands.breaker_hi
+    spec["last_day"] = (index.last_day == day_no).astype(np.int8)
     accounts = np.zeros(index.n_accounts, dtype=ACCOUNT_SPEC_DTYPE)
     accounts["investor"] = index.account_investor
     accounts["member"] = index.account_member
@@ -321,6 +323,9 @@ def day_market(
         n_members=max(len(index.members), 1),
         stp_policy=stp_policy(rb),
         margin_method=margin_method(rb),
+        breaker_trigger=int(rb.breaker_trigger) * NS_PER_SECOND,
+        breaker_duration=int(rb.breaker_duration) * NS_PER_SECOND,
+        quiet_from=max(close_ns - int(rb.breaker_quiet) * NS_PER_SECOND, 0) if close_ns else 0,
         meta={"day": day},
     )
     return market, bands

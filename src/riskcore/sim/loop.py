@@ -53,7 +53,7 @@ from riskcore.records import (
 from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
 from riskcore.scenario import Event, Scenario
 from riskcore.sim import admin
-from riskcore.sim.bands import BandController, DayBands, LimitBandController
+from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
     Carry,
     Index,
@@ -85,14 +85,10 @@ class SimOptions:
         ``PRICE_OUT_OF_BAND``: it is a technical bound of the dense ladder, not a rule.
     chunk_messages : int
         Largest batch handed to the kernel at once (progress granularity).
-    band_controller : callable
-        Factory of the day's :class:`~riskcore.sim.bands.BandController` (the circuit
-        breaker plugs in here); default keeps the limit band all day.
     """
 
     no_limit_range: float = 0.5
     chunk_messages: int = 1 << 18
-    band_controller: Callable[[], BandController] = LimitBandController
 
 
 @dataclass(eq=False)
@@ -201,7 +197,7 @@ class RunRecords:
     timings: dict[str, float]
     final: Carry | None = None
     states: list[np.ndarray] = field(default_factory=list)
-    """Market-state records (BRK-07) from engines/controllers that emit them; none yet."""
+    """Market-state records (BRK-07) of every day, in the order they happened."""
 
 
 def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> float | None:
@@ -334,7 +330,7 @@ class _Day:
             self.submit(part, int(self.run.phase[part[0]]))
 
     def call(self, fn: Callable, *args) -> None:
-        """An engine or band-controller call; keep the fills and market states it returns."""
+        """An engine call; keep the fills and market states it returns."""
         t = perf_counter()
         batch = fn(*args)
         self.run.timings["kernel"] += perf_counter() - t
@@ -431,7 +427,7 @@ def _events_by_day(events: Sequence[Event], clocks: list[DayClock]) -> tuple[lis
     return per, outside
 
 
-def _trade(run: _Run, day: _Day, d: int, ctrl: BandController) -> np.ndarray:
+def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     """Pre-open events, the call auction and the continuous sessions of day ``d``; returns
     the message numbers submitted (in the auction and the sessions)."""
     clk, engine = day.clk, day.engine
@@ -440,15 +436,13 @@ def _trade(run: _Run, day: _Day, d: int, ctrl: BandController) -> np.ndarray:
         if ev.at_ns < clk.open:
             day.apply(ev)
     # breakpoints (time, priority, seq, kind, payload); at one instant: the auction's
-    # uncross, a session's end, a session's start, the band controller, events
+    # uncross, a session's end, a session's start, events
     bps: list[tuple[int, int, int, str, Any]] = []
     if clk.auction is not None:
         bps.append((clk.auction[1], 0, 0, "auction", None))
     for s0, s1 in clk.sessions:
         bps.append((int(s1), 1, 0, "session_end", None))
         bps.append((int(s0), 2, 0, "session_start", None))
-    for t in ctrl.times():
-        bps.append((int(t), 3, 0, "band", None))
     for k, ev in enumerate(evs):
         if clk.open <= ev.at_ns < clk.close:
             bps.append((ev.at_ns, 4, k, "event", ev))
@@ -463,16 +457,13 @@ def _trade(run: _Run, day: _Day, d: int, ctrl: BandController) -> np.ndarray:
             pos = j
         if kind == "auction":
             day.call(engine.run_auction, t)
-        elif kind == "session_start":
-            day.call(ctrl.session_start, engine, t)
+        elif kind == "session_start":  # BRK-02..04: the breaker's clocks run while trading
+            day.call(engine.open_session, t)
         elif kind == "session_end":
-            day.call(ctrl.session_end, engine, t)
-        elif kind == "band":
-            day.call(ctrl.at, engine, t)
+            day.call(engine.close_session, t)
         else:
             day.apply(payload)
     day.submit_live(idx[pos:])
-    day.call(ctrl.close, engine, clk.close)
     return idx
 
 
@@ -480,17 +471,17 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     """One trading day from its starting state to the next day's (module docstring)."""
     sc, index, timings = run.sc, run.index, run.timings
     t0 = perf_counter()
-    market, bands = day_market(sc, index, carry, clk.day, no_limit_range=run.options.no_limit_range)
+    market, bands = day_market(
+        sc, index, carry, clk.day, no_limit_range=run.options.no_limit_range, close_ns=clk.close
+    )
     day = _Day(run, clk, market, carry)
     engine = day.engine
     sched = _schedule_rate(sc, prev_day, clk.day)
     if sched is not None:  # MARGIN-04: in force from this day's settlement
         day.next_rate[:] = sched
-    ctrl = run.options.band_controller()
-    ctrl.open(engine, bands, clk.sessions)
     timings["prepare"] += perf_counter() - t0
 
-    idx = _trade(run, day, d, ctrl)
+    idx = _trade(run, day, d)
 
     t0 = perf_counter()
     locked = _locked(engine, day.take_fills(), bands)  # LIMIT-04, on the book at the close

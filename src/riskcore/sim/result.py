@@ -1,8 +1,8 @@
 """The result of a run: its tables (polars DataFrames) and its summary; saving a run folder.
 
-Tables filled so far: ``orders``, ``trades``, ``prices`` (SCENARIO.md) and the added
-``events`` table; plus whatever end-of-day hooks emit (:meth:`DayState.emit`). The other
-SCENARIO.md tables (``market_states``, ``settlements``, ``accounts_daily``,
+Tables filled so far: ``orders``, ``trades``, ``market_states``, ``prices`` (SCENARIO.md)
+and the added ``events`` table; plus whatever end-of-day hooks emit
+(:meth:`DayState.emit`). The other SCENARIO.md tables (``settlements``, ``accounts_daily``,
 ``margin_calls``, ``liquidations``, ``reductions``, ``large_trader_reports``, ``notices``,
 ``guarantee_fund``, ``defaults``, ``warnings``) belong to later issues and are not written;
 ``summary["tables_not_filled"]`` lists them.
@@ -23,11 +23,13 @@ import polars as pl
 
 from riskcore.output.tables import (
     events_table,
+    market_states_table,
     orders_table,
     prices_table,
     trades_table,
 )
 from riskcore.output.write import write_run
+from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
 from riskcore.sim.loop import RunRecords
 
@@ -65,6 +67,11 @@ def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
             rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, member_of, investor_of
         ),
         "trades": trades_table(rec.fills, index.accounts, index.contracts, index.tick),
+        "market_states": market_states_table(
+            np.concatenate(rec.states) if rec.states else np.zeros(0, MARKET_STATE_DTYPE),
+            index.contracts,
+            index.tick,
+        ),
         "prices": prices_table(rec.prices),
         "events": events_table(rec.events),
     }
@@ -78,10 +85,7 @@ def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
 def rules_not_simulated(sc: Scenario) -> list[str]:
     """Rule parameters of the scenario's rulebook that change outcomes but are not simulated
     by this version (so a reader of ``summary.json`` is not misled)."""
-    out = []
-    if sc.rulebook.circuit_breaker > 0:
-        out.append("circuit_breaker (BRK-01..07: the limit band holds all day)")
-    return out
+    return []
 
 
 def make_summary(

@@ -44,13 +44,17 @@ def test_limit_01_band_rounds_toward_prev_settlement_real_example():
 
 
 def test_limit_01_day_market_from_a_scenario(scenario):
-    """Rule: LIMIT-01 — the scenario's contract at 3480.2 opens with band [3132.2, 3828.2]."""
+    """Rule: LIMIT-01 — the scenario's contract at 3480.2 has the limit band [3132.2, 3828.2];
+    Rule: BRK-01 — the seed rulebook's 6 % breaker opens the day with the breaker band
+    [3271.4, 3689.0] (3480.2 x 0.94 = 3271.388 rounded up, x 1.06 = 3689.012 rounded down)."""
     sc = load_scenario(scenario(contracts=[{**CONTRACT, "prev_settlement": 3480.2}],
                                 accounts=[{"id": "A", "member": "M01"}]))  # fmt: skip
     index = Index.of(sc)
     market, _ = day_market(sc, index, initial_carry(sc, index), FRI, no_limit_range=0.5)
     c = market.contracts[0]
-    assert (c["prev_settle"], c["band_lo"], c["band_hi"]) == (17401, 15661, 19141)
+    assert (c["prev_settle"], c["limit_lo"], c["limit_hi"]) == (17401, 15661, 19141)
+    assert (c["breaker_lo"], c["breaker_hi"]) == (16357, 18445)
+    assert (c["band_lo"], c["band_hi"]) == (16357, 18445)
     assert (c["ladder_lo"], c["ladder_hi"]) == (15661, 19141)
     assert c["tick_value"] == pytest.approx(60.0)
 
@@ -67,11 +71,13 @@ def test_limit_02_last_day_uses_last_day_limit_or_a_wide_range(scenario):
         carry = initial_carry(sc, index)
         fri, fri_bands = day_market(sc, index, carry, FRI, no_limit_range=0.5)
         assert fri_bands.has_limit.tolist() == [True, True]
-        assert fri.contracts["band_lo"].tolist() == [15750, 15750]  # 10 % of 17,500
+        assert fri.contracts["limit_lo"].tolist() == [15750, 15750]  # 10 % of 17,500
         mon, bands = day_market(sc, index, carry, MON, no_limit_range=0.5)
         lo, hi = round(17500 * (1 - frac)), round(17500 * (1 + frac))
-        assert mon.contracts["band_lo"].tolist() == [lo, 15750]
-        assert mon.contracts["band_hi"].tolist() == [hi, 19250]
+        assert mon.contracts["limit_lo"].tolist() == [lo, 15750]
+        assert mon.contracts["limit_hi"].tolist() == [hi, 19250]
+        assert mon.contracts["band_lo"][0] == lo  # no breaker on the last day (LIMIT-02)
+        assert mon.contracts["breaker_hi"][0] == 0
         assert mon.contracts["ladder_lo"].tolist() == [lo, 15750]
         assert bands.has_limit.tolist() == [has, True]
 
