@@ -329,19 +329,7 @@ class _Loader:
                 f"{start.isoformat()} is {why} (expected a trading day: a weekday not in the "
                 "holidays)",
             )
-        trading: list[dt.date] = []
-        d = start
-        while len(trading) < days:
-            if d.weekday() < 5 and d not in holidays:
-                trading.append(d)
-            d += dt.timedelta(days=1)
-        return Calendar(
-            sessions=rb.sessions,
-            auction=rb.auction,
-            holidays=rb.holidays,
-            trading_days=tuple(trading),
-            last_day_close=rb.last_day_close,
-        )
+        return Calendar.build(rb, start, days)
 
     def _contracts(self, rb: Rulebook, start: dt.date, cal: Calendar) -> list[Contract]:
         r = self.r

@@ -90,6 +90,25 @@ class Calendar:
         """A weekday that is not a holiday (the run's days or any other)."""
         return day.weekday() < 5 and day not in self.holidays
 
+    @classmethod
+    def build(cls, rb: Rulebook, start: dt.date, days: int) -> Calendar:
+        """``days`` trading days from ``start`` (weekends and ``rb.holidays`` skipped) under
+        ``rb``'s sessions, auction and last-day close. The caller checks ``start`` itself."""
+        holidays = frozenset(rb.holidays)
+        trading: list[dt.date] = []
+        d = start
+        while len(trading) < days:
+            if d.weekday() < 5 and d not in holidays:
+                trading.append(d)
+            d += dt.timedelta(days=1)
+        return cls(
+            sessions=rb.sessions,
+            auction=rb.auction,
+            holidays=rb.holidays,
+            trading_days=tuple(trading),
+            last_day_close=rb.last_day_close,
+        )
+
 
 @dataclass(frozen=True)
 class Contract:

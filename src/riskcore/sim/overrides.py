@@ -43,19 +43,7 @@ def make_calendar(rb: Rulebook, start: dt.date, days: int) -> Calendar:
             f"override: the start {start.isoformat()} is not a trading day under the "
             f"rulebook's holidays"
         )
-    trading: list[dt.date] = []
-    d = start
-    while len(trading) < days:
-        if d.weekday() < 5 and d not in holidays:
-            trading.append(d)
-        d += dt.timedelta(days=1)
-    return Calendar(
-        sessions=rb.sessions,
-        auction=rb.auction,
-        holidays=rb.holidays,
-        trading_days=tuple(trading),
-        last_day_close=rb.last_day_close,
-    )
+    return Calendar.build(rb, start, days)
 
 
 def _own_rules(sc: Scenario) -> dict[str, Any]:
