@@ -128,8 +128,9 @@ def test_two_days_carry_positions_reserve_and_settlement(scenario):
     Friday: A buys 1 at 3510 and 1 at 3520 from C; the 14:31 trade is in the last hour, so
     the settlement is 3520.0 (17,600 ticks). A's reserve at the close: 10,000,000 - margin
     (2 x 17,500 + 17,550 + 17,600) x 7.2 = 9,494,920; carried with 4 lots at 17,600:
-    9,494,920 + 505,080 - 506,880 = 9,493,120 (equity kept; the mark-to-market P&L is the
-    settlement issue's hook). C: 9,746,920 + 253,080 - 253,440 = 9,746,560; B: 9,748,000 +
+    9,494,920 + 505,080 - 506,880 = 9,493,120 (equity kept: with the default hooks replaced
+    by the spy nothing is marked to market; tests/integration/test_settlement_days.py has the
+    same days settled). C: 9,746,920 + 253,080 - 253,440 = 9,746,560; B: 9,748,000 +
     252,000 - 253,440 = 9,746,560.
 
     Monday: A sells 1 of yesterday's lots to C at 3530: A realises (17,650 - 17,600) x 60 =
@@ -246,25 +247,33 @@ def test_margin_04_scheduled_rate_changes_from_that_days_settlement(scenario):
 def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     """SCENARIO.md "Run folder": exact dtypes; Result API; summary.json."""
     res = sim.run(scenario(orders=TWO_DAYS))
-    for name in ("orders", "trades", "market_states", "prices", "events"):
+    settled = ("settlements", "accounts_daily", "margin_calls", "notices")
+    for name in ("orders", "trades", "market_states", "prices", "events", *settled):
         assert res[name].schema == SCHEMAS[name], name
-    assert "prices" in res and "settlements" not in res
+    assert "prices" in res and "settlements" in res and "liquidations" not in res
     with pytest.raises(KeyError, match="not filled yet"):
-        res["settlements"]
+        res["liquidations"]
     assert repr(res).startswith("<Result 'sim-test' seed=7 days=2: orders=6, trades=3")
     out = res.save(tmp_path / "run")
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["events.parquet", "market_states.parquet", "orders.parquet",
-                     "prices.parquet", "summary.json", "trades.parquet"]  # fmt: skip
+    assert files == ["accounts_daily.parquet", "events.parquet", "margin_calls.parquet",
+                     "market_states.parquet", "notices.parquet", "orders.parquet",
+                     "prices.parquet", "settlements.parquet", "summary.json",
+                     "trades.parquet"]  # fmt: skip
     back = pl.read_parquet(out / "orders.parquet")
     assert back.schema == SCHEMAS["orders"] and back.equals(res["orders"])
+    for name in settled:
+        assert pl.read_parquet(out / f"{name}.parquet").schema == SCHEMAS[name], name
     s = res.summary
-    assert s["tables"] == {"orders": 6, "trades": 3, "market_states": 10, "prices": 2, "events": 0}
+    assert s["tables"] == {"orders": 6, "trades": 3, "market_states": 10, "prices": 2,
+                           "settlements": 6, "accounts_daily": 6, "margin_calls": 0,
+                           "notices": 0, "events": 0}  # fmt: skip
     assert s["failed_expectation"] is None
     assert {"load", "kernel", "end_of_day", "write"} <= set(s["time_s"])
     assert s["time_s"]["write"] is not None
     assert set(s["versions"]) >= {"riskcore", "numpy", "numba", "polars"}
-    assert "settlements" in s["tables_not_filled"]
+    assert not set(settled) & set(s["tables_not_filled"])
+    assert "liquidations" in s["tables_not_filled"]
 
 
 def test_overrides_and_progress(scenario):

@@ -107,6 +107,70 @@ SCHEMAS: dict[str, pl.Schema] = {
             "settlement_method": pl.String,
         }
     ),
+    "settlements": pl.Schema(
+        {
+            "day": pl.Date,
+            "account": pl.String,
+            "symbol": pl.String,
+            "long": pl.Int64,
+            "short": pl.Int64,
+            "settlement_price": pl.Float64,
+            "pnl": pl.Float64,
+            "margin": pl.Float64,
+            "margin_rate": pl.Float64,
+            # added columns
+            "member": pl.String,
+            "prev_long": pl.Int64,
+            "prev_short": pl.Int64,
+            "prev_settlement": pl.Float64,
+            "final": pl.Boolean,
+        }
+    ),
+    "accounts_daily": pl.Schema(
+        {
+            "day": pl.Date,
+            "account": pl.String,
+            "member": pl.String,
+            "reserve": pl.Float64,
+            "margin": pl.Float64,
+            "equity": pl.Float64,
+            "available": pl.Float64,
+            "fees": pl.Float64,
+            "deposits": pl.Float64,
+            "withdrawals": pl.Float64,
+            "margin_call": pl.Float64,
+            "restricted": pl.Boolean,
+            # added columns
+            "pnl": pl.Float64,
+            "realised": pl.Float64,
+        }
+    ),
+    "margin_calls": pl.Schema(
+        {
+            "day": pl.Date,
+            "account": pl.String,
+            "member": pl.String,
+            "amount": pl.Float64,
+            "due": DT,
+            "paid": pl.Float64,
+            "outcome": pl.String,
+            # added columns
+            "liquidation_due": pl.Boolean,
+        }
+    ),
+    "notices": pl.Schema(
+        {
+            "day": pl.Date,
+            "symbol": pl.String,
+            "kind": pl.String,
+            "old_value": pl.Float64,
+            "new_value": pl.Float64,
+            "reason": pl.String,
+            # added columns
+            "cause": pl.String,
+            "rule": pl.String,
+        }
+    ),
     "events": pl.Schema(
         {
             "day": pl.Date,
@@ -130,6 +194,27 @@ SCHEMAS: dict[str, pl.Schema] = {
 
 ``events`` is an added table: one row per ``[[events]]`` entry with what the run did with
 it (``applied`` / ``refused`` / ``not_simulated``).
+
+Units and meanings of the settlement tables (SETTLE-02/04, MARGIN-01/04/05/06):
+
+- ``settlements`` (account-contract-day, for every position held yesterday or today or
+  traded today): ``long``/``short`` lots carried forward (0 after a final settlement),
+  ``settlement_price`` index points used to mark (the final settlement price on a contract's
+  last day, ``final`` = true), ``pnl`` CNY (SETTLE-02), ``margin`` CNY at the settlement price
+  and ``margin_rate`` (fraction) in force from this settlement; ``prev_long``/``prev_short``
+  yesterday's lots, ``prev_settlement`` yesterday's settlement price.
+- ``accounts_daily`` (account-day, after settlement): ``reserve`` (settlement reserve, CNY;
+  negative = shortfall), ``margin``, ``equity`` = reserve + margin, ``available`` = reserve
+  - frozen (nothing is frozen after the close), the day's ``fees``, ``deposits``,
+  ``withdrawals``, ``margin_call`` (CNY called, 0 = none), ``restricted`` (close only during
+  that day), ``pnl`` (the day's P&L, CNY), ``realised`` (its part credited intraday,
+  MARGIN-03).
+- ``margin_calls`` (call): ``day`` of the settlement that made it, ``amount`` CNY, ``due``
+  the next open, ``paid`` CNY covered by then, ``outcome`` paid / unpaid / pending (the run
+  ended first), ``liquidation_due`` (unpaid: handed to forced liquidation, LIQ-01 ①).
+- ``notices`` (regulator notice): ``kind`` ``margin_rate``; ``old_value``/``new_value``
+  rates (fractions) in force before / from that day's settlement; ``cause`` scheduled /
+  event / limit_locked / limit_locked_end / holiday / holiday_end; ``rule`` the rule ID.
 """
 
 LOCKED_NAMES = (None, "up", "down")
@@ -261,7 +346,8 @@ def trades_table(
     """The ``trades`` table: one row per fill (``FILL_DTYPE``), prices in index points.
 
     ``aggressor`` is ``buy``/``sell`` for continuous trading and null for the call auction
-    (MATCH-06: no aggressor); ``kind`` from ``KIND_NAMES``.
+    (MATCH-06: no aggressor) and final settlement; ``kind`` from ``KIND_NAMES``. Trades
+    without orders (kind ``final``, SETTLE-04: order numbers -1) have null order numbers.
     """
     if len(fills) == 0:
         return empty("trades")
@@ -279,8 +365,8 @@ def trades_table(
             "sell_account": names(fills["sell_account"], accounts),
             "buy_offset": names(fills["buy_offset"], OFFSET_NAMES),
             "sell_offset": names(fills["sell_offset"], OFFSET_NAMES),
-            "buy_order_no": fills["buy_order_no"].astype(np.int64),
-            "sell_order_no": fills["sell_order_no"].astype(np.int64),
+            "buy_order_no": masked(fills["buy_order_no"], fills["buy_order_no"] >= 0, pl.Int64),
+            "sell_order_no": masked(fills["sell_order_no"], fills["sell_order_no"] >= 0, pl.Int64),
             "aggressor": names(fills["aggressor"], (None, *SIDE_NAMES[1:])),
             "kind": names(fills["kind"], KIND_NAMES),
         }
@@ -327,6 +413,195 @@ def prices_table(rows: Mapping[str, Sequence]) -> pl.DataFrame:
     return conform(pl.DataFrame(data, strict=False), "prices")
 
 
+MONEY_DECIMALS = 2
+"""Money is reported rounded to the fen, 0.01 CNY (UNIT-01); computed unrounded."""
+RATE_DECIMALS = 12
+"""Margin rates are reported rounded to 12 decimals (0.1 + 0.02 prints as 0.12)."""
+
+
+def money(values: np.ndarray) -> np.ndarray:
+    """CNY rounded to 0.01 for a table (UNIT-01), float64; -0.0 becomes 0.0."""
+    return np.round(np.asarray(values, dtype=np.float64), MONEY_DECIMALS) + 0.0
+
+
+def rates(values) -> np.ndarray:
+    """Rates (fractions) rounded to :data:`RATE_DECIMALS` for a table, float64."""
+    return np.round(np.asarray(values, dtype=np.float64), RATE_DECIMALS)
+
+
+def _days(day, n: int) -> pl.Series:
+    return pl.repeat(day, n, dtype=pl.Date, eager=True)
+
+
+def settlements_table(
+    day,
+    account: np.ndarray,
+    contract: np.ndarray,
+    *,
+    accounts: Sequence[str],
+    members: Sequence[str],
+    contracts: Sequence[str],
+    tick: np.ndarray,
+    long: np.ndarray,
+    short: np.ndarray,
+    settle: np.ndarray,
+    pnl: np.ndarray,
+    margin: np.ndarray,
+    margin_rate: np.ndarray,
+    prev_long: np.ndarray,
+    prev_short: np.ndarray,
+    prev_settle: np.ndarray,
+    final: np.ndarray,
+) -> pl.DataFrame:
+    """The ``settlements`` rows of one day (SETTLE-02/04, MARGIN-01).
+
+    Parameters
+    ----------
+    day : date
+    account, contract : ndarray of int, shape (n_rows,)
+        Row indices.
+    accounts, members, contracts : sequence of str
+        Account ids, the member id of each account, contract symbols (index order).
+    tick : ndarray of float64, shape (n_contracts,)
+        Tick size, index points.
+    long, short, prev_long, prev_short : ndarray of int, shape (n_rows,)
+        Lots.
+    settle, prev_settle : ndarray of int64, shape (n_contracts,)
+        Settlement prices, ticks.
+    pnl, margin : ndarray of float64, shape (n_rows,)
+        CNY.
+    margin_rate : ndarray of float64, shape (n_contracts,)
+    final : ndarray of bool, shape (n_contracts,)
+        Contracts settled finally today (SETTLE-04).
+    """
+    n = len(account)
+    if n == 0:
+        return empty("settlements")
+    c = np.asarray(contract, dtype=np.int64)
+    tick = np.asarray(tick)
+    df = pl.DataFrame(
+        {
+            "day": _days(day, n),
+            "account": names(account, accounts),
+            "symbol": names(c, contracts),
+            "long": np.asarray(long, dtype=np.int64),
+            "short": np.asarray(short, dtype=np.int64),
+            "settlement_price": float_prices(np.asarray(settle)[c], tick[c]),
+            "pnl": money(pnl),
+            "margin": money(margin),
+            "margin_rate": rates(np.asarray(margin_rate, dtype=np.float64)[c]),
+            "member": names(account, members),
+            "prev_long": np.asarray(prev_long, dtype=np.int64),
+            "prev_short": np.asarray(prev_short, dtype=np.int64),
+            "prev_settlement": float_prices(np.asarray(prev_settle)[c], tick[c]),
+            "final": np.asarray(final, dtype=bool)[c],
+        }
+    )
+    return conform(df, "settlements")
+
+
+def accounts_daily_table(
+    day,
+    *,
+    accounts: Sequence[str],
+    members: Sequence[str],
+    reserve: np.ndarray,
+    margin: np.ndarray,
+    frozen: np.ndarray,
+    fees: np.ndarray,
+    deposits: np.ndarray,
+    withdrawals: np.ndarray,
+    margin_call: np.ndarray,
+    restricted: np.ndarray,
+    pnl: np.ndarray,
+    realised: np.ndarray,
+) -> pl.DataFrame:
+    """The ``accounts_daily`` rows of one day, one per account (SETTLE-02, MARGIN-06); every
+    money column float64 CNY rounded to the fen; ``equity`` = reserve + margin (of the
+    rounded values), ``available`` = reserve - frozen."""
+    n = len(accounts)
+    if n == 0:
+        return empty("accounts_daily")
+    reserve = money(reserve)
+    margin = money(margin)
+    df = pl.DataFrame(
+        {
+            "day": _days(day, n),
+            "account": pl.Series(list(accounts), dtype=pl.String),
+            "member": pl.Series(list(members), dtype=pl.String),
+            "reserve": reserve,
+            "margin": margin,
+            "equity": money(reserve + margin),
+            "available": money(reserve - money(frozen)),
+            "fees": money(fees),
+            "deposits": money(deposits),
+            "withdrawals": money(withdrawals),
+            "margin_call": money(margin_call),
+            "restricted": np.asarray(restricted) != 0,
+            "pnl": money(pnl),
+            "realised": money(realised),
+        }
+    )
+    return conform(df, "accounts_daily")
+
+
+def margin_calls_table(
+    day,
+    account: np.ndarray,
+    *,
+    accounts: Sequence[str],
+    members: Sequence[str],
+    amount: np.ndarray,
+    due: int,
+    paid: np.ndarray,
+    outcome: np.ndarray,
+    outcome_names: Sequence[str],
+    liquidation_due: np.ndarray,
+) -> pl.DataFrame:
+    """``margin_calls`` rows (MARGIN-06) of the calls made at ``day``'s settlement.
+
+    Parameters
+    ----------
+    day : date
+        The settlement that made the calls.
+    account : ndarray of int, shape (n_rows,)
+    accounts, members : sequence of str
+        Account ids and each account's member id (index order).
+    amount, paid : ndarray of float64, shape (n_rows,)
+        CNY called and covered by the deadline.
+    due : int
+        The deadline (the next open), ns since the epoch.
+    outcome : ndarray of int, shape (n_rows,)
+        Codes into ``outcome_names``.
+    liquidation_due : ndarray of bool, shape (n_rows,)
+    """
+    n = len(account)
+    if n == 0:
+        return empty("margin_calls")
+    df = pl.DataFrame(
+        {
+            "day": _days(day, n),
+            "account": names(account, accounts),
+            "member": names(account, members),
+            "amount": money(amount),
+            "due": pl.Series(np.full(n, int(due), dtype=np.int64)).cast(DT),
+            "paid": money(paid),
+            "outcome": names(outcome, outcome_names),
+            "liquidation_due": np.asarray(liquidation_due, dtype=bool),
+        }
+    )
+    return conform(df, "margin_calls")
+
+
+def notices_table(rows: Sequence[Mapping]) -> pl.DataFrame:
+    """``notices`` rows (MARGIN-04) from dicts with the keys of ``SCHEMAS["notices"]``
+    (``old_value``/``new_value`` rounded with :func:`rates`)."""
+    if not rows:
+        return empty("notices")
+    df = pl.DataFrame(list(rows), schema=SCHEMAS["notices"], orient="row")
+    return df.with_columns(pl.col("old_value", "new_value").round(RATE_DECIMALS))
+
+
 def events_table(rows: Sequence[Mapping]) -> pl.DataFrame:
     """The added ``events`` table from :func:`riskcore.sim.admin.event_row` rows."""
     if not rows:
@@ -341,12 +616,18 @@ def events_table(rows: Sequence[Mapping]) -> pl.DataFrame:
 __all__ = [
     "LOCKED_NAMES",
     "SCHEMAS",
+    "accounts_daily_table",
     "conform",
     "empty",
     "events_table",
+    "margin_calls_table",
     "market_states_table",
+    "money",
     "names",
+    "notices_table",
     "orders_table",
     "prices_table",
+    "rates",
+    "settlements_table",
     "trades_table",
 ]

@@ -39,6 +39,20 @@ def adjust_reserve(engine, account: int, amount: float) -> None:
     engine.acct["reserve"][account] += amount
 
 
+def set_restricted(engine, flags: np.ndarray) -> None:
+    """Set every account's close-only flags in the engine (non-zero = ``RESTRICTED``).
+
+    Between message chunks only (the margin-call deadline at the open, MARGIN-06). Like
+    :func:`adjust_reserve` this writes the engine's account-state array directly, for want of
+    a public ``Engine.set_restricted``; the engine reads the flag only when it checks an
+    opening order.
+    """
+    flags = np.asarray(flags)
+    col = engine.acct["restricted"]
+    if not np.array_equal(col, flags):
+        engine.acct["restricted"] = flags.astype(col.dtype)
+
+
 def available(engine, account: int) -> float:
     """Free funds of an account now: reserve - frozen, CNY (MARGIN-02)."""
     row = engine.acct[account]

@@ -30,6 +30,7 @@ from riskcore.records import (
     STP_CANCEL_INCOMING,
     STP_CANCEL_RESTING,
 )
+from riskcore.risk.margin import trading_margin
 from riskcore.scenario import Rulebook, Scenario
 from riskcore.sim.bands import DayBands, limit_bands
 
@@ -39,6 +40,9 @@ NS_PER_SECOND = 1_000_000_000
 
 _STP = {"cancel-incoming": STP_CANCEL_INCOMING, "cancel-resting": STP_CANCEL_RESTING}
 _MARGIN = {"both": MARGIN_BOTH, "larger_side": MARGIN_LARGER_SIDE}
+RESTRICT_MARGIN_CALL = 1
+"""``Carry.restricted`` bit: close only because a margin call was unpaid at the open (MARGIN-06).
+Later causes (LIQ, POS-04) take further bits; the engine restricts on any non-zero value."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +140,19 @@ class Carry:
         Free settlement reserve at the start of the day, CNY (MARGIN-01: equity minus the
         margin of the carried positions at ``prev_settle``).
     restricted : ndarray of int8, shape (n_accounts,)
-        1 = close only (MATCH-07 ``RESTRICTED``).
+        Non-zero = close only (MATCH-07 ``RESTRICTED``); bit flags by cause,
+        :data:`RESTRICT_MARGIN_CALL` = an unpaid margin call (MARGIN-06).
+    base_rate : ndarray of float64, shape (n_contracts,)
+        MARGIN-04 rate before the automatic MARGIN-05 raises (``margin_rate`` = base +
+        raises); default ``margin_rate``.
+    locked_raise, holiday_raise : ndarray of float64, shape (n_contracts,)
+        MARGIN-05 ① / ② raises in force, rate points; default 0.
+    lock_streak : ndarray of int64, shape (n_contracts,)
+        Consecutive same-direction limit-locked days up to the previous day (+ up, - down).
+    margin_call : ndarray of float64, shape (n_accounts,)
+        Margin called at the previous settlement, due before this day's open, CNY (MARGIN-06).
+    call_day : date or None
+        The day those calls were made.
     """
 
     prev_settle: np.ndarray
@@ -145,6 +161,25 @@ class Carry:
     short_yd: np.ndarray
     reserve: np.ndarray
     restricted: np.ndarray
+    base_rate: np.ndarray | None = None
+    locked_raise: np.ndarray | None = None
+    holiday_raise: np.ndarray | None = None
+    lock_streak: np.ndarray | None = None
+    margin_call: np.ndarray | None = None
+    call_day: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        n_c, n_a = len(self.prev_settle), len(self.reserve)
+        if self.base_rate is None:
+            self.base_rate = np.asarray(self.margin_rate, dtype=np.float64).copy()
+        if self.locked_raise is None:
+            self.locked_raise = np.zeros(n_c)
+        if self.holiday_raise is None:
+            self.holiday_raise = np.zeros(n_c)
+        if self.lock_streak is None:
+            self.lock_streak = np.zeros(n_c, dtype=np.int64)
+        if self.margin_call is None:
+            self.margin_call = np.zeros(n_a)
 
 
 def position_margin(
@@ -160,6 +195,7 @@ def position_margin(
     The same arithmetic as the engines' opening margin (``docs/engine-semantics.md``):
     per position ``float(lots x price) x tick_value x rate`` (``both``: long + short lots;
     ``larger_side``: the larger side's value), summed over contracts 0, 1, ... in order.
+    See :func:`riskcore.risk.margin.trading_margin`, which this is.
 
     Parameters
     ----------
@@ -176,14 +212,7 @@ def position_margin(
     -------
     ndarray of float64, shape (n_accounts,)
     """
-    lv = np.asarray(long, dtype=np.int64) * np.asarray(price, dtype=np.int64)
-    sv = np.asarray(short, dtype=np.int64) * np.asarray(price, dtype=np.int64)
-    val = lv + sv if method == MARGIN_BOTH else np.maximum(lv, sv)
-    per = val.astype(np.float64) * tick_value * margin_rate
-    out = np.zeros(per.shape[0], dtype=np.float64)
-    for c in range(per.shape[1]):  # contract by contract, as the engines sum
-        out += per[:, c]
-    return out
+    return trading_margin(long, short, price, tick_value, margin_rate, method)
 
 
 def stp_policy(rb: Rulebook) -> int:

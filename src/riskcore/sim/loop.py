@@ -20,14 +20,27 @@ Per trading day (DESIGN.md, ``sim/``):
    ``hook(day, state)`` receiving the :class:`DayState` — in order, then the carry to the
    next day (:meth:`DayState.carry_forward`).
 
-The settlement issue plugs mark-to-market in as a hook: it reads ``state.fills``,
-``state.positions``, ``state.settlement`` and ``state.prev_settle``, books the day's
-unrealised P&L into ``state.credit`` (CNY per account, added to the reserve by the carry),
-may change ``state.next_long``/``next_short`` (final settlement, reductions),
-``state.next_margin_rate`` and ``state.next_restricted``, and emits its table rows with
-:meth:`DayState.emit`. Until then the carry keeps each account's equity (reserve + margin
-at the close) and re-margins the positions at the new settlement price; unrealised P&L
-is not credited.
+Between the pre-open events and the auction, the margin calls of the previous settlement
+meet their deadline (MARGIN-06, :func:`riskcore.sim.settle.open_margin_calls`): an unpaid
+call makes the account ``RESTRICTED`` for the day and is handed to forced liquidation
+(``DayState.liquidation_due``, ``margin_calls.liquidation_due``).
+
+The default hooks (:func:`default_hooks`, :mod:`riskcore.sim.settle`) are the margin-rate
+changes (MARGIN-04/05, ``notices``) and the daily settlement (SETTLE-02/04, MARGIN-01/06,
+``settlements``, ``accounts_daily``, ``margin_calls``): mark to market of
+``state.fills`` against ``state.settlement`` and ``state.prev_settle``, booked as
+``state.credit`` (CNY per account, added to the reserve by the carry: the day's P&L less the
+realised P&L the engine already credited), final settlement on a contract's last day
+(``next_long``/``next_short`` set to 0, trades of kind ``final`` added with
+:meth:`DayState.add_fills`), and the margin calls for the next open. Hooks that move money
+(reductions, penalties) must run before the settlement hook; hooks after it only read.
+Passing ``hooks=`` replaces the defaults (``[*default_hooks(), mine]`` keeps them).
+
+Money is conserved across days (SETTLE-03): the carried reserve is the engine's reserve at the
+close + its margin − the margin at the settlement price + ``credit``, so each account's
+equity changes by exactly its P&L + deposits − withdrawals − fees;
+``SimOptions(check_invariants=True)`` asserts it after every day
+(:func:`riskcore.risk.conservation.check_conservation`).
 """
 
 from __future__ import annotations
@@ -50,9 +63,12 @@ from riskcore.records import (
     K_LIQUIDATION,
     PHASE_CLOSED,
 )
+from riskcore.risk.conservation import check_conservation
+from riskcore.risk.settlement import Settlement
 from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
-from riskcore.scenario import Event, Scenario
+from riskcore.scenario import Event, MarginChange, Scenario
 from riskcore.sim import admin
+from riskcore.sim import settle as settle_hooks
 from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
     Carry,
@@ -85,10 +101,16 @@ class SimOptions:
         ``PRICE_OUT_OF_BAND``: it is a technical bound of the dense ladder, not a rule.
     chunk_messages : int
         Largest batch handed to the kernel at once (progress granularity).
+    check_invariants : bool
+        After every day, assert SETTLE-03 (:func:`~riskcore.risk.conservation.check_conservation`:
+        Σ P&L = 0 per contract, each account's equity moves by P&L + deposits - withdrawals -
+        fees, total long = total short) and the engine's own invariants (``engine.check()``).
+        For tests; off by default.
     """
 
     no_limit_range: float = 0.5
     chunk_messages: int = 1 << 18
+    check_invariants: bool = False
 
 
 @dataclass(eq=False)
@@ -102,11 +124,23 @@ class DayState:
     ``prev_settle`` and ``settlement`` (ticks, SETTLE-01), ``settlement_method``,
     ``locked`` (LIMIT-04: 0 none, 1 up, 2 down), ``deposits``/``withdrawals`` (CNY today).
 
+    Also read: ``carry`` (the day's starting state: yesterday's lots ``long_yd``/``short_yd``,
+    the reserve, the MARGIN-04/05 rate parts), ``rate_changes`` (MARGIN-04 base-rate changes
+    the loop applied today: scheduled and ``margin_rate`` events, in order, as
+    :class:`~riskcore.sim.settle.RateChange`), ``liquidation_due`` (1 per account whose
+    margin call was unpaid at today's open: the LIQ-01 ① hand-off).
+
     Write (carried to the next day by :meth:`carry_forward`): ``next_long``,
-    ``next_short`` (lots, default today's + yesterday's), ``next_margin_rate`` (per
-    contract, MARGIN-04 scheduled changes and ``margin_rate`` events already in),
-    ``next_restricted`` (0/1 per account), ``credit`` (CNY per account added to the
-    reserve at settlement: mark-to-market P&L and the like; default 0).
+    ``next_short`` (lots, default today's + yesterday's), ``next_base_rate`` (MARGIN-04 base
+    rate, scheduled changes and ``margin_rate`` events already in), ``next_margin_rate``
+    (rate in force from today's settlement: base + MARGIN-05 raises; default the base),
+    ``next_locked_raise``/``next_holiday_raise``/``next_lock_streak`` (MARGIN-05 state),
+    ``next_restricted`` (per account, non-zero = close only; default as at the close),
+    ``credit`` (CNY per account added to the reserve at settlement: mark-to-market P&L less
+    realised, and the like; default 0), ``next_margin_call`` (CNY per account due before the
+    next open, MARGIN-06), ``settled`` (the :class:`~riskcore.risk.settlement.Settlement`, for
+    checks and later hooks). :meth:`add_fills` books trades made at the end of the day
+    (kind ``final``, SETTLE-04).
     """
 
     day: dt.date
@@ -131,10 +165,53 @@ class DayState:
     next_restricted: np.ndarray
     credit: np.ndarray
     records: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    carry: Carry | None = None
+    next_base_rate: np.ndarray | None = None
+    rate_changes: list = field(default_factory=list)
+    next_locked_raise: np.ndarray | None = None
+    next_holiday_raise: np.ndarray | None = None
+    next_lock_streak: np.ndarray | None = None
+    next_margin_call: np.ndarray | None = None
+    liquidation_due: np.ndarray | None = None
+    settled: Settlement | None = None
+    n_trades: int = 0
+    extra_fills: list[np.ndarray] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        n_a, n_c = self.index.n_accounts, self.index.n_contracts
+        if self.next_base_rate is None:
+            self.next_base_rate = self.next_margin_rate.copy()
+        if self.next_locked_raise is None:
+            self.next_locked_raise = np.zeros(n_c)
+        if self.next_holiday_raise is None:
+            self.next_holiday_raise = np.zeros(n_c)
+        if self.next_lock_streak is None:
+            self.next_lock_streak = np.zeros(n_c, dtype=np.int64)
+        if self.next_margin_call is None:
+            self.next_margin_call = np.zeros(n_a)
+        if self.liquidation_due is None:
+            self.liquidation_due = np.zeros(n_a, dtype=np.int8)
 
     def emit(self, table: str, frame: pl.DataFrame) -> None:
         """Add rows to an output table (e.g. ``settlements``); frames are concatenated."""
         self.records.setdefault(table, []).append(frame)
+
+    def add_fills(self, fills: np.ndarray) -> np.ndarray:
+        """Book end-of-day trades (``FILL_DTYPE``, e.g. kind ``final``, SETTLE-04) after the
+        day's fills: they get the next global trade numbers and go to the ``trades`` table.
+        Positions are not touched (the hook sets ``next_long``/``next_short``). Returns the
+        renumbered fills."""
+        fills = np.array(fills, dtype=FILL_DTYPE, copy=True)
+        fills["trade_no"] = self.n_trades + np.arange(len(fills))
+        self.n_trades += len(fills)
+        self.extra_fills.append(fills)
+        return fills
+
+    def day_fills(self) -> np.ndarray:
+        """The day's fills: the engine's, then those added with :meth:`add_fills`."""
+        if not self.extra_fills:
+            return self.fills
+        return np.concatenate([self.fills, *self.extra_fills])
 
     def settlement_margin(self) -> np.ndarray:
         """Trading margin per account of the carried positions at the settlement price and
@@ -161,6 +238,7 @@ class DayState:
 
     def carry_forward(self) -> Carry:
         """The next trading day's starting state."""
+        calls = self.next_margin_call.copy()
         return Carry(
             prev_settle=self.settlement.copy(),
             margin_rate=self.next_margin_rate.copy(),
@@ -168,6 +246,12 @@ class DayState:
             short_yd=self.next_short.copy(),
             reserve=self.settled_reserve(),
             restricted=self.next_restricted.copy(),
+            base_rate=self.next_base_rate.copy(),
+            locked_raise=self.next_locked_raise.copy(),
+            holiday_raise=self.next_holiday_raise.copy(),
+            lock_streak=self.next_lock_streak.copy(),
+            margin_call=calls,
+            call_day=self.day if bool(np.any(calls > 0)) else None,
         )
 
 
@@ -175,8 +259,10 @@ EndOfDayHook = Callable[[dt.date, DayState], None]
 
 
 def default_hooks() -> list[EndOfDayHook]:
-    """The end-of-day hooks every run gets (settlement, reports, ... as issues land)."""
-    return []
+    """The end-of-day hooks every run gets, in order: margin-rate changes (MARGIN-04/05,
+    :func:`riskcore.sim.settle.margin_rate_hook`) and the daily settlement (SETTLE-02/04,
+    MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`)."""
+    return [settle_hooks.margin_rate_hook, settle_hooks.settlement_hook]
 
 
 @dataclass(eq=False)
@@ -200,13 +286,13 @@ class RunRecords:
     """Market-state records (BRK-07) of every day, in the order they happened."""
 
 
-def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> float | None:
-    """The last MARGIN-04 scheduled rate dated in ``(before, upto]``, or ``None``."""
-    rate = None
+def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange | None:
+    """The last MARGIN-04 scheduled change dated in ``(before, upto]``, or ``None``."""
+    change = None
     for ch in sc.rulebook.margin_schedule:
         if before < ch.date <= upto:
-            rate = ch.rate
-    return rate
+            change = ch
+    return change
 
 
 def _locked(engine: Engine, fills: np.ndarray, bands: DayBands) -> np.ndarray:
@@ -305,7 +391,10 @@ class _Day:
         n_a = run.index.n_accounts
         self.deposits = np.zeros(n_a)
         self.withdrawals = np.zeros(n_a)
-        self.next_rate = carry.margin_rate.copy()
+        self.carry = carry
+        self.next_rate = carry.base_rate.copy()  # MARGIN-04 base rate from today's settlement
+        self.rate_changes: list[settle_hooks.RateChange] = []
+        self.liquidation_due = np.zeros(n_a, dtype=np.int8)
 
     def submit(self, idx: np.ndarray, phase: int) -> None:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
@@ -355,12 +444,33 @@ class _Day:
     def apply(self, ev: Event) -> None:
         """Apply an administrative event now (between chunks)."""
         run = self.run
-        run.event_rows.append(
-            admin.apply_event(
-                ev, self.engine, run.account_no, run.contract_no, self.deposits,
-                self.withdrawals, self.next_rate,
-            )
+        before = self.next_rate.copy()
+        row = admin.apply_event(
+            ev, self.engine, run.account_no, run.contract_no, self.deposits,
+            self.withdrawals, self.next_rate,
         )  # fmt: skip
+        run.event_rows.append(row)
+        if ev.kind == "margin_rate" and row["status"] == admin.APPLIED:
+            c = run.contract_no[ev.symbol]
+            change = settle_hooks.RateChange.event(c, before[c], self.next_rate[c], ev)
+            self.rate_changes.append(change)
+
+    def schedule(self, rate: float, date: dt.date) -> None:
+        """MARGIN-04: the rulebook's scheduled rate ``rate`` (dated ``date``) becomes every
+        contract's base rate from this day's settlement."""
+        name = self.run.sc.rulebook.name
+        for c in range(len(self.next_rate)):
+            old = float(self.next_rate[c])
+            self.next_rate[c] = rate
+            self.rate_changes.append(settle_hooks.RateChange.scheduled(c, old, rate, name, date))
+
+    def pre_open(self) -> None:
+        """MARGIN-06: the previous settlement's margin calls meet their deadline (after the
+        pre-open events): unpaid → restricted today and forced liquidation due."""
+        run = self.run
+        self.liquidation_due = settle_hooks.open_margin_calls(
+            self.carry, self.engine, run.index, self.clk.open, run.records
+        )
 
 
 def _prepare(
@@ -435,6 +545,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     for ev in evs:
         if ev.at_ns < clk.open:
             day.apply(ev)
+    day.pre_open()
     # breakpoints (time, priority, seq, kind, payload); at one instant: the auction's
     # uncross, a session's end, a session's start, events
     bps: list[tuple[int, int, int, str, Any]] = []
@@ -478,7 +589,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     engine = day.engine
     sched = _schedule_rate(sc, prev_day, clk.day)
     if sched is not None:  # MARGIN-04: in force from this day's settlement
-        day.next_rate[:] = sched
+        day.schedule(sched.rate, sched.date)
     timings["prepare"] += perf_counter() - t0
 
     idx = _trade(run, day, d)
@@ -514,6 +625,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         tick=index.tick,
         benchmark=run.contract_no.get(sc.rulebook.settlement_benchmark or "", -1),
     )
+    accounts = engine.account_state()
     state = DayState(
         day=clk.day,
         clock=clk,
@@ -524,7 +636,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         engine=engine,
         fills=fills,
         positions=positions,
-        accounts=engine.account_state(),
+        accounts=accounts,
         prev_settle=carry.prev_settle.copy(),
         settlement=settle,
         settlement_method=method,
@@ -533,17 +645,52 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         withdrawals=day.withdrawals,
         next_long=positions["long_yd"] + positions["long_td"],
         next_short=positions["short_yd"] + positions["short_td"],
-        next_margin_rate=day.next_rate,
-        next_restricted=carry.restricted.copy(),
+        next_margin_rate=day.next_rate.copy(),
+        next_restricted=accounts["restricted"].copy(),  # as at the close (MARGIN-06)
         credit=np.zeros(index.n_accounts),
         records=run.records,
+        carry=carry,
+        next_base_rate=day.next_rate,
+        rate_changes=day.rate_changes,
+        liquidation_due=day.liquidation_due,
+        n_trades=run.n_trades,
     )
     for hook in run.hooks:
         hook(clk.day, state)
+    run.fills.extend(state.extra_fills)
+    run.n_trades = state.n_trades
     _price_rows(run.prices, state, book)
     nxt = state.carry_forward()
+    if run.options.check_invariants:
+        _check_day(state, carry, nxt)
     timings["end_of_day"] += perf_counter() - t0
     return nxt
+
+
+def _check_day(state: DayState, carry: Carry, nxt: Carry) -> None:
+    """SETTLE-03 after a day (``SimOptions.check_invariants``) and the engine's invariants."""
+    index, method = state.index, state.market.margin_method
+    tv = index.tick_value
+    before = carry.reserve + position_margin(
+        carry.long_yd, carry.short_yd, carry.prev_settle, tv, carry.margin_rate, method
+    )
+    after = nxt.reserve + position_margin(
+        nxt.long_yd, nxt.short_yd, nxt.prev_settle, tv, nxt.margin_rate, method
+    )
+    settled = state.settled
+    check_conservation(
+        long=nxt.long_yd,
+        short=nxt.short_yd,
+        pnl_ticks=None if settled is None else settled.pnl_ticks,
+        equity_before=None if settled is None else before,
+        equity_after=after,
+        deposits=state.deposits,
+        withdrawals=state.withdrawals,
+        fees=state.accounts["fees"],
+        pnl=None if settled is None else settled.pnl_account,
+        where=state.day.isoformat(),
+    )
+    state.engine.check()
 
 
 def run_scenario(
@@ -580,6 +727,8 @@ def run_scenario(
     for d, clk in enumerate(clocks):
         carry = _run_day(run, d, clk, carry, prev_day)
         prev_day = clk.day
+    # MARGIN-06: calls of the last settlement fall due after the run
+    settle_hooks.pending_margin_calls(carry, run.index, sc.calendar, run.records)
     # events on no day of the run (a `days` override can cut the run short)
     for ev in outside:
         run.event_rows.append(admin.event_row(ev, "outside_run", "not on one of the run's days"))

@@ -2,9 +2,10 @@
 
 Tables filled so far: ``orders``, ``trades``, ``market_states``, ``prices`` (SCENARIO.md)
 and the added ``events`` table; plus whatever end-of-day hooks emit
-(:meth:`DayState.emit`). The other SCENARIO.md tables (``settlements``, ``accounts_daily``,
-``margin_calls``, ``liquidations``, ``reductions``, ``large_trader_reports``, ``notices``,
-``guarantee_fund``, ``defaults``, ``warnings``) belong to later issues and are not written;
+(:meth:`DayState.emit`): with the default hooks ``settlements``, ``accounts_daily``,
+``margin_calls`` and ``notices`` (:mod:`riskcore.sim.settle`). The other SCENARIO.md tables
+(``liquidations``, ``reductions``, ``large_trader_reports``, ``guarantee_fund``,
+``defaults``, ``warnings``) belong to later issues and are not written;
 ``summary["tables_not_filled"]`` lists them.
 """
 
