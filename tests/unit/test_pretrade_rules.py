@@ -498,3 +498,21 @@ def test_unit_01_records_ticks_lots_and_money(exchange):
     assert ex.account(0)["margin"] == pytest.approx(126000.0, abs=1e-6)
     assert ex.position(0)["long_td_cost"] == 17500
     assert isinstance(ex.account(0)["margin"], float)
+
+
+def test_margin_06_set_restricted_and_adjust_reserve_between_batches(exchange):
+    """Rule: MARGIN-06 — an account restricted between batches may only close; Rule:
+    MARGIN-02 — a deposit between batches makes an opening order affordable."""
+    ex = exchange(reserve=[100.0, 1e9, 1e9, 1e9])
+    batch = ex.submit(ex.new(0, BUY, 17500, 1))
+    assert ex.events(batch)[-1][1] == EV_REJECTED
+    ex.eng.adjust_reserve(0, 1e6)
+    batch = ex.submit(ex.new(0, BUY, 17500, 1))
+    assert ex.events(batch)[-1][1] == EV_ACCEPTED
+    ex.eng.set_restricted([0, 1, 0, 0])
+    batch = ex.submit(ex.new(1, SELL, 17500, 1))
+    assert ex.events(batch)[-1][4] == R_RESTRICTED
+    ex.eng.set_restricted([0, 0, 0, 0])
+    batch = ex.submit(ex.new(1, SELL, 17500, 1))
+    assert ex.eng.positions()["short_td"][1, 0] == 1
+    assert ex.eng.account_state()["reserve"][0] == pytest.approx(1e6 + 100.0 - 126_000.0)

@@ -320,6 +320,20 @@ class Engine:
         resets, and a ``closed`` record is written per contract (BRK-04)."""
         return self._session(breaker_nb.close_session, ts)
 
+    def adjust_reserve(self, account: int, amount: float) -> None:
+        """Move ``amount`` CNY into (negative: out of) ``account``'s free reserve: a deposit
+        or withdrawal between message batches (SETTLE-02). Refusing a withdrawal larger than
+        what is free is the caller's rule, not the engine's."""
+        self.acct["reserve"][account] += float(amount)
+
+    def set_restricted(self, flags) -> None:
+        """Set every account's close-only flag (non-zero = opening orders are rejected
+        ``RESTRICTED``; MARGIN-06), between message batches."""
+        flags = np.asarray(flags)
+        if flags.shape != self.acct.shape:
+            raise ValueError(f"need one flag per account ({len(self.acct)}), got {flags.shape}")
+        self.acct["restricted"] = flags != 0
+
     def market_state(self, contract: int) -> tuple[int, int, int]:
         """``(state, band_lo, band_hi)`` of ``contract`` now (``MS_*``, ticks)."""
         c = self.cs[contract]

@@ -326,6 +326,20 @@ class ReferenceEngine:
             self._write_record(ts, c, MS_CLOSED, MR_SESSION_END)
         return self._take_batch()
 
+    def adjust_reserve(self, account: int, amount: float) -> None:
+        """Move ``amount`` CNY into (negative: out of) an account's free reserve (a deposit
+        or a withdrawal between batches, SETTLE-02)."""
+        self.accounts[account].reserve += float(amount)
+
+    def set_restricted(self, flags) -> None:
+        """Set every account's close-only flag (MARGIN-06: RESTRICTED accounts may only
+        close)."""
+        flags = list(flags)
+        if len(flags) != len(self.accounts):
+            raise ValueError(f"need one flag per account ({len(self.accounts)}), got {len(flags)}")
+        for acct, flag in zip(self.accounts, flags, strict=True):
+            acct.restricted = bool(flag)
+
     def market_state(self, contract: int) -> tuple[int, int, int]:
         """``(state, band_lo, band_hi)`` of ``contract``: its ``MS_*`` state (never
         ``MS_CLOSED``, which is a record only) and the band in force, ticks."""
