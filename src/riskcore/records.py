@@ -232,6 +232,21 @@ CONTRACT_SPEC_DTYPE = np.dtype(
     align=True,
 )
 
+# One resting order as the engines report it (``live_orders()``).
+LIVE_ORDER_DTYPE = np.dtype(
+    [
+        ("order_no", "i8"),
+        ("price", "i8"),  # ticks
+        ("account", "i4"),
+        ("contract", "i4"),
+        ("leaves", "i4"),  # open lots
+        ("side", "i1"),
+        ("offset", "i1"),
+        ("source", "i1"),
+    ],
+    align=True,
+)
+
 # One market-state transition (BRK-07).
 MARKET_STATE_DTYPE = np.dtype(
     [

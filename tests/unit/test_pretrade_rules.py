@@ -516,3 +516,18 @@ def test_margin_06_set_restricted_and_adjust_reserve_between_batches(exchange):
     batch = ex.submit(ex.new(1, SELL, 17500, 1))
     assert ex.eng.positions()["short_td"][1, 0] == 1
     assert ex.eng.account_state()["reserve"][0] == pytest.approx(1e6 + 100.0 - 126_000.0)
+
+
+def test_pos_01_position_limit_changed_between_batches(exchange):
+    """Rule: POS-01 — a position limit lowered between batches (a scenario event) binds the
+    next opening order; closing stays allowed."""
+    ex = exchange(pos_limit=10)
+    batch = ex.submit(ex.new(0, BUY, 17500, 5))
+    assert ex.events(batch)[-1][1] == EV_ACCEPTED
+    ex.eng.set_position_limit(0, 5)
+    batch = ex.submit(ex.new(0, BUY, 17400, 1))
+    assert ex.events(batch)[-1][4] == R_POSITION_LIMIT
+    live = ex.eng.live_orders()
+    assert live["order_no"].tolist() == [0] and live["leaves"].tolist() == [5]
+    assert live["account"].tolist() == [0] and live["side"].tolist() == [BUY]
+    assert live["price"].tolist() == [17500] and live["offset"].tolist() == [0]

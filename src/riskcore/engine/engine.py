@@ -45,6 +45,7 @@ from riskcore.records import (
     CONTRACT_SPEC_DTYPE,
     EVENT_DTYPE,
     FILL_DTYPE,
+    LIVE_ORDER_DTYPE,
     MARGIN_BOTH,
     MARKET_STATE_DTYPE,
     MS_LIMIT,
@@ -333,6 +334,21 @@ class Engine:
         if flags.shape != self.acct.shape:
             raise ValueError(f"need one flag per account ({len(self.acct)}), got {flags.shape}")
         self.acct["restricted"] = flags != 0
+
+    def set_position_limit(self, contract: int, lots: int) -> None:
+        """POS-01 limit of ``contract`` from the next message on, lots per side per investor
+        (``NO_LIMIT`` = none); between message batches (a ``position_limit`` event)."""
+        self.cs["pos_limit"][contract] = int(lots)
+
+    def live_orders(self) -> np.ndarray:
+        """Every resting order (``LIVE_ORDER_DTYPE``), in :meth:`book` order: per contract,
+        bids best first, then asks best first, FIFO within a level."""
+        slots = [int(self.ords["slot"][no]) for _, _, _, no, _ in self.book()]
+        pool = self.pool[np.asarray(slots, dtype=np.int64)]
+        out = np.zeros(len(slots), dtype=LIVE_ORDER_DTYPE)
+        for name in LIVE_ORDER_DTYPE.names:
+            out[name] = pool[name]
+        return out
 
     def market_state(self, contract: int) -> tuple[int, int, int]:
         """``(state, band_lo, band_hi)`` of ``contract`` now (``MS_*``, ticks)."""

@@ -8,6 +8,7 @@ LIMIT-01..03, BRK-01..07, UNIT-01/02 (``RULES.md``).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import NamedTuple
 
 import numpy as np
@@ -32,6 +33,7 @@ from riskcore.records import (
     K_LIQUIDATION,
     K_REDUCTION,
     LIMIT,
+    LIVE_ORDER_DTYPE,
     MARKET,
     MARKET_STATE_DTYPE,
     MR_BREAKER_END,
@@ -339,6 +341,20 @@ class ReferenceEngine:
             raise ValueError(f"need one flag per account ({len(self.accounts)}), got {len(flags)}")
         for acct, flag in zip(self.accounts, flags, strict=True):
             acct.restricted = bool(flag)
+
+    def set_position_limit(self, contract: int, lots: int) -> None:
+        """POS-01 limit of ``contract`` from the next message on, lots per side per investor
+        (``NO_LIMIT`` = none)."""
+        self.specs[contract] = dataclasses.replace(self.specs[contract], pos_limit=int(lots))
+
+    def live_orders(self) -> np.ndarray:
+        """Every resting order (``LIVE_ORDER_DTYPE``), in :meth:`book` order."""
+        rows = []
+        for _c, _side, _price, no, _leaves in self.book():
+            o = self.live[no]
+            rows.append((o.order_no, o.price, o.account, o.contract, o.leaves, o.side,
+                         o.offset, o.source))  # fmt: skip
+        return np.array(rows, dtype=LIVE_ORDER_DTYPE)
 
     def market_state(self, contract: int) -> tuple[int, int, int]:
         """``(state, band_lo, band_hi)`` of ``contract``: its ``MS_*`` state (never
