@@ -2,7 +2,8 @@
 
 :func:`write_scenario` writes a scenario TOML (one contract IF1509 at 3500.0, tick 0.2,
 multiplier 300; accounts A (investor INV-A, long 2) and C at member M01, B (short 2) at M02,
-10 million CNY each; start Friday 2015-08-21, two trading days) and returns its path.
+10 million CNY each; members M01 and M02; start Friday 2015-08-21, two trading days) and
+returns its path.
 Tests pass ``tmp_path``: nothing outside it is read.
 """
 
@@ -62,6 +63,7 @@ def write_scenario(
     rules: dict | None = None,
     contracts: list[dict] | None = None,
     accounts: list[dict] | None = None,
+    members: list[dict] | None = None,
     start: str = "2015-08-21",
     days: int = 2,
     rulebook: str = "seed",
@@ -84,7 +86,7 @@ def write_scenario(
     if rules:
         parts += ["[rules]", *(f"{k} = {toml_value(v)}" for k, v in rules.items()), ""]
     parts.append(tables("contracts", contracts or [CONTRACT]))
-    parts.append(tables("members", [{"id": "M01"}, {"id": "M02"}]))
+    parts.append(tables("members", members or [{"id": "M01"}, {"id": "M02"}]))
     parts.append(tables("accounts", accounts or ACCOUNTS))
     parts.append(tables("orders", orders or []))
     parts.append(tables("events", events or []))

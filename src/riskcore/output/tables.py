@@ -171,6 +171,60 @@ SCHEMAS: dict[str, pl.Schema] = {
             "rule": pl.String,
         }
     ),
+    "large_trader_reports": pl.Schema(
+        {
+            "day": pl.Date,
+            "due": DT,
+            "member": pl.String,
+            "member_name": pl.String,
+            "investor": pl.String,
+            "investor_name": pl.String,
+            "account": pl.String,
+            "symbol": pl.String,
+            "long": pl.Int64,
+            "short": pl.Int64,
+            "margin": pl.Float64,
+            "available": pl.Float64,
+            "filed": pl.Boolean,
+            # added columns
+            "documents": pl.List(pl.String),
+        }
+    ),
+    "limit_breaches": pl.Schema(
+        {
+            "day": pl.Date,
+            "party": pl.String,
+            "party_kind": pl.String,
+            "symbol": pl.String,
+            "side": pl.String,
+            "held": pl.Int64,
+            "limit": pl.Int64,
+            "excess": pl.Int64,
+            "due": DT,
+            "remaining": pl.Int64,
+            "status": pl.String,
+            "account": pl.String,
+            "qty": pl.Int64,
+            "close_side": pl.String,
+            "rule": pl.String,
+        }
+    ),
+    "overdue_reports": pl.Schema(
+        {
+            "day": pl.Date,
+            "at": DT,
+            "report_day": pl.Date,
+            "due": DT,
+            "member": pl.String,
+            "investor": pl.String,
+            "account": pl.String,
+            "symbol": pl.String,
+            "long": pl.Int64,
+            "short": pl.Int64,
+            "trigger": pl.String,
+            "rule": pl.String,
+        }
+    ),
     "events": pl.Schema(
         {
             "day": pl.Date,
@@ -194,6 +248,28 @@ SCHEMAS: dict[str, pl.Schema] = {
 
 ``events`` is an added table: one row per ``[[events]]`` entry with what the run did with
 it (``applied`` / ``refused`` / ``not_simulated``).
+
+Position limits and large-trader reports (POS-01..04, LTR-01/02; :mod:`riskcore.sim.positions`):
+
+- ``large_trader_reports`` (report, LTR-01): SCENARIO.md's columns plus ``documents`` (the
+  required documents: ``funding_source``, ``actual_controller`` for legal persons, i.e.
+  proprietary accounts, ``account_opening_papers``, ``daily_statement``). ``day`` the
+  settlement, ``due`` the next trading day's close, ``long``/``short`` lots of the account,
+  ``margin`` CNY of that position at the settlement, ``available`` CNY of the account after
+  settlement, ``filed`` the account's ``files_reports`` (LTR-02).
+- ``limit_breaches`` (added; POS-04, one row per breach, or per forced-liquidation hand-off
+  of a breach): ``day`` the settlement that found it, ``party`` investor or member id,
+  ``party_kind`` investor / member, ``side`` long / short (position side), ``held`` lots,
+  ``limit`` lots (``position_limit`` + hedge quota, or the POS-02 member cap), ``excess`` =
+  held - limit, ``due`` the end of the cure window (the next day's first
+  ``limit_cure_sessions`` sessions), ``remaining`` lots still over at ``due`` (null:
+  ``pending``), ``status`` cured / handed_to_liquidation / pending (the run ended first),
+  ``account``/``qty``/``close_side`` the hand-off (LIQ-01 ②: close ``qty`` lots of
+  ``account`` with a ``close_side`` order; null / 0 / null otherwise), ``rule`` POS-01 /
+  POS-02.
+- ``overdue_reports`` (added; LTR-02, the WARN-01 ⑤ trigger for the warnings module): one
+  row per unfiled report at the close it was due, ``day``/``at`` that close,
+  ``report_day`` the settlement that made it, ``trigger`` ``overdue_report``.
 
 Units and meanings of the settlement tables (SETTLE-02/04, MARGIN-01/04/05/06):
 
@@ -602,6 +678,95 @@ def notices_table(rows: Sequence[Mapping]) -> pl.DataFrame:
     return df.with_columns(pl.col("old_value", "new_value").round(RATE_DECIMALS))
 
 
+def limit_breaches_table(
+    day,
+    *,
+    party: pl.Series | Sequence[str],
+    party_kind: pl.Series | Sequence[str],
+    contract: np.ndarray,
+    contracts: Sequence[str],
+    side: pl.Series | Sequence[str],
+    held: np.ndarray,
+    limit: np.ndarray,
+    excess: np.ndarray,
+    due: np.ndarray,
+    remaining: np.ndarray,
+    checked: np.ndarray,
+    status: pl.Series | Sequence[str],
+    account: np.ndarray,
+    accounts: Sequence[str],
+    qty: np.ndarray,
+    close_side: pl.Series | Sequence[str | None],
+    rule: pl.Series | Sequence[str],
+) -> pl.DataFrame:
+    """``limit_breaches`` rows (POS-04) of the breaches found at ``day``'s settlement.
+
+    Parameters
+    ----------
+    day : date
+        The settlement that found the breaches.
+    party, party_kind, side, status, rule : Series or sequence of str, length n_rows
+    contract : ndarray of int, shape (n_rows,)
+        Contract index into ``contracts``.
+    held, limit, excess, qty : ndarray of int, shape (n_rows,)
+        Lots.
+    due : ndarray of int64, shape (n_rows,)
+        End of the cure window, ns since the epoch.
+    remaining : ndarray of int, shape (n_rows,)
+        Lots over the limit at ``due``; null where not ``checked``.
+    checked : ndarray of bool, shape (n_rows,)
+    account : ndarray of int, shape (n_rows,)
+        Hand-off account index into ``accounts``, -1 = none (null).
+    close_side : Series or sequence of str or None
+    """
+    n = len(contract)
+    if n == 0:
+        return empty("limit_breaches")
+    df = pl.DataFrame(
+        {
+            "day": _days(day, n),
+            "party": pl.Series(values=party, dtype=pl.String),
+            "party_kind": pl.Series(values=party_kind, dtype=pl.String),
+            "symbol": names(contract, contracts),
+            "side": pl.Series(values=side, dtype=pl.String),
+            "held": np.asarray(held, dtype=np.int64),
+            "limit": np.asarray(limit, dtype=np.int64),
+            "excess": np.asarray(excess, dtype=np.int64),
+            "due": pl.Series(np.asarray(due, dtype=np.int64)).cast(DT),
+            "remaining": masked(np.asarray(remaining, dtype=np.int64), checked, pl.Int64),
+            "status": pl.Series(values=status, dtype=pl.String),
+            "account": names(account, accounts),
+            "qty": np.asarray(qty, dtype=np.int64),
+            "close_side": pl.Series(values=close_side, dtype=pl.String),
+            "rule": pl.Series(values=rule, dtype=pl.String),
+        }
+    )
+    return conform(df, "limit_breaches")
+
+
+def overdue_reports_table(reports: pl.DataFrame, day, at_ns: int) -> pl.DataFrame:
+    """``overdue_reports`` rows (LTR-02, WARN-01 ⑤): ``large_trader_reports`` rows found
+    unfiled at ``day``'s close ``at_ns`` (ns since the epoch)."""
+    if reports.height == 0:
+        return empty("overdue_reports")
+    n = reports.height
+    df = reports.select(
+        _days(day, n).alias("day"),
+        pl.Series("at", np.full(n, int(at_ns), dtype=np.int64)).cast(DT),
+        pl.col("day").alias("report_day"),
+        "due",
+        "member",
+        "investor",
+        "account",
+        "symbol",
+        "long",
+        "short",
+        pl.lit("overdue_report").alias("trigger"),
+        pl.lit("LTR-02, WARN-01 (5)").alias("rule"),
+    )
+    return conform(df, "overdue_reports")
+
+
 def events_table(rows: Sequence[Mapping]) -> pl.DataFrame:
     """The added ``events`` table from :func:`riskcore.sim.admin.event_row` rows."""
     if not rows:
@@ -620,12 +785,14 @@ __all__ = [
     "conform",
     "empty",
     "events_table",
+    "limit_breaches_table",
     "margin_calls_table",
     "market_states_table",
     "money",
     "names",
     "notices_table",
     "orders_table",
+    "overdue_reports_table",
     "prices_table",
     "rates",
     "settlements_table",

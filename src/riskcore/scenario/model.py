@@ -33,8 +33,12 @@ EXPECT_TABLES = (
     "guarantee_fund",
     "defaults",
     "warnings",
+    "limit_breaches",
+    "overdue_reports",
 )
-"""Run-folder tables an ``[[expect]]`` block may check (SCENARIO.md, "Run folder")."""
+"""Run-folder tables an ``[[expect]]`` block may check (SCENARIO.md, "Run folder"), then the
+added ones (``limit_breaches``, ``overdue_reports``: POS-04 and LTR-02, see
+:data:`riskcore.output.tables.SCHEMAS`)."""
 
 ORDERS_SCHEMA = pl.Schema(
     {

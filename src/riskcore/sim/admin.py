@@ -5,9 +5,13 @@ Every event becomes one row of the ``events`` table with a ``status``:
 - ``applied``: ``deposit`` (cash into the account's free reserve, at its time),
   ``withdraw`` (out of it, if at most the available funds = reserve - frozen margin;
   else ``refused``, with the amounts in ``detail``), ``margin_rate`` (MARGIN-04: the new
-  rate is used from that day's settlement on).
-- ``not_simulated``: kinds that belong to later issues (``position_limit``, ``halt``,
-  ``resume``, ``penalty_liquidation``, ``complaint``, ``investigation``, ``other``). They are
+  rate is used from that day's settlement on), ``position_limit`` (POS-01: the new limit,
+  of the event's ``symbol`` or of every contract, is in force from the event's time: the
+  next opening order is checked against it; it stays in force on the following days; a
+  position already over it is a POS-04 breach found at that day's settlement; the day loop
+  writes a ``notices`` row per changed contract).
+- ``not_simulated``: kinds that belong to later issues (``halt``, ``resume``,
+  ``penalty_liquidation``, ``complaint``, ``investigation``, ``other``). They are
   recorded, never silently dropped, and counted in ``summary.json``
   (``events_not_simulated``).
 
@@ -25,32 +29,30 @@ from riskcore.scenario import Event
 APPLIED = "applied"
 REFUSED = "refused"
 NOT_SIMULATED = "not_simulated"
-SIMULATED_KINDS = ("deposit", "withdraw", "margin_rate")
+SIMULATED_KINDS = ("deposit", "withdraw", "margin_rate", "position_limit")
 """Event kinds the day loop applies; every other kind is recorded as ``not_simulated``."""
 
 
 def adjust_reserve(engine, account: int, amount: float) -> None:
-    """Move ``amount`` CNY into (negative: out of) an account's free reserve, in the engine.
-
-    Between message chunks only. The engine has no public call for a cash transfer yet, so
-    this writes its account-state array directly (the reserve is a plain float, nothing
-    else depends on it); an ``Engine.adjust_reserve`` would be the cleaner interface.
-    """
-    engine.acct["reserve"][account] += amount
+    """Move ``amount`` CNY into (negative: out of) an account's free reserve, in the engine
+    (between message chunks)."""
+    engine.adjust_reserve(account, amount)
 
 
 def set_restricted(engine, flags: np.ndarray) -> None:
-    """Set every account's close-only flags in the engine (non-zero = ``RESTRICTED``).
+    """Set every account's close-only flags in the engine (non-zero = ``RESTRICTED``),
+    between message chunks (the margin-call deadline at the open, MARGIN-06)."""
+    engine.set_restricted(flags)
 
-    Between message chunks only (the margin-call deadline at the open, MARGIN-06). Like
-    :func:`adjust_reserve` this writes the engine's account-state array directly, for want of
-    a public ``Engine.set_restricted``; the engine reads the flag only when it checks an
-    opening order.
+
+def set_position_limit(engine, contract: int, lots: int) -> None:
+    """POS-01: the investor position limit of ``contract`` in the running engine, lots per
+    side (``NO_LIMIT`` = none), from the next message on.
+
+    Between message chunks: the kernel reads the limit afresh for every opening order
+    (``docs/engine-semantics.md`` step 10).
     """
-    flags = np.asarray(flags)
-    col = engine.acct["restricted"]
-    if not np.array_equal(col, flags):
-        engine.acct["restricted"] = flags.astype(col.dtype)
+    engine.set_position_limit(contract, lots)
 
 
 def available(engine, account: int) -> float:
@@ -67,6 +69,7 @@ def apply_event(
     deposits: np.ndarray,
     withdrawals: np.ndarray,
     next_rate: np.ndarray,
+    pos_limit: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Apply one event to the running day and return its ``events`` table row.
 
@@ -81,6 +84,10 @@ def apply_event(
         The day's totals, CNY; updated.
     next_rate : ndarray of float64, shape (n_contracts,)
         Margin rates from this day's settlement on; updated by ``margin_rate`` events.
+    pos_limit : ndarray of int64, shape (n_contracts,), optional
+        POS-01 limits in force (lots, ``NO_LIMIT`` = none); updated by ``position_limit``
+        events, which also set them in ``engine``. Without it a ``position_limit`` event is
+        not simulated.
     """
     status, detail = NOT_SIMULATED, "not simulated yet (a later issue)"
     if ev.kind == "deposit":
@@ -102,6 +109,17 @@ def apply_event(
         c = contract_no[ev.symbol]
         next_rate[c] = float(ev.rate)
         status, detail = APPLIED, "in force from this day's settlement (MARGIN-04)"
+    elif ev.kind == "position_limit" and pos_limit is not None:
+        cons = range(len(pos_limit)) if ev.symbol is None else (contract_no[ev.symbol],)
+        for c in cons:
+            pos_limit[c] = int(ev.value)
+            set_position_limit(engine, c, int(ev.value))
+        status = APPLIED
+        detail = (
+            f"{int(ev.value)} lots per side per investor from this time on (POS-01); "
+            "positions over it at the settlement must be cured in the next day's cure "
+            "window (POS-04)"
+        )
     return event_row(ev, status, detail)
 
 

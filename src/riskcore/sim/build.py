@@ -3,8 +3,9 @@
 - :class:`Index`: the integer index of every account, investor, member and contract (file
   order; investors in order of first appearance) and the per-index static arrays.
 - :class:`Carry`: what one trading day hands to the next (positions as yesterday's lots,
-  reserve, restricted flags, previous settlement, margin rates) and :func:`initial_carry`
-  for the first day.
+  reserve, restricted flags, previous settlement, margin rates, position limits, open
+  position-limit breaches and unfiled large-trader reports) and :func:`initial_carry` for
+  the first day.
 - :func:`day_market`: the day's :class:`~riskcore.market.Market` (band, ladder, limits,
   margin and fee rates) from a carry.
 - :func:`position_margin`: trading margin of positions at a price (MARGIN-01), summed in
@@ -19,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 
 from riskcore.market import Market
 from riskcore.records import (
@@ -31,6 +33,7 @@ from riskcore.records import (
     STP_CANCEL_RESTING,
 )
 from riskcore.risk.margin import trading_margin
+from riskcore.risk.position_limits import BREACH_DTYPE, member_limit_lots
 from riskcore.scenario import Rulebook, Scenario
 from riskcore.sim.bands import DayBands, limit_bands
 
@@ -65,6 +68,14 @@ class Index:
         Last trading day as days since 1970-01-01; int64 max when none.
     investor_of_account, member_of_account : tuple of str
         Per account (index order), its investor id and member id (for the tables).
+    account_name : tuple of str
+        Per account, the investor's name as given on it (LTR-01 reports).
+    member_name : tuple of str
+        Per member, its name (LTR-01 reports).
+    proprietary : ndarray of bool, shape (n_accounts,)
+        The member's own accounts (LIQ-03; a legal person for LTR-01's documents).
+    files_reports : ndarray of bool, shape (n_accounts,)
+        ``False``: the account never files large-trader reports (LTR-02).
     """
 
     accounts: tuple[str, ...]
@@ -79,6 +90,10 @@ class Index:
     last_day: np.ndarray
     investor_of_account: tuple[str, ...] = field(default=())
     member_of_account: tuple[str, ...] = field(default=())
+    account_name: tuple[str, ...] = field(default=())
+    member_name: tuple[str, ...] = field(default=())
+    proprietary: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    files_reports: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n_accounts(self) -> int:
@@ -121,6 +136,10 @@ class Index:
             ),
             investor_of_account=tuple(a.investor for a in sc.accounts),
             member_of_account=tuple(a.member for a in sc.accounts),
+            account_name=tuple(a.name for a in sc.accounts),
+            member_name=tuple(m.name for m in sc.members),
+            proprietary=np.array([a.proprietary for a in sc.accounts], dtype=bool),
+            files_reports=np.array([a.files_reports for a in sc.accounts], dtype=bool),
         )
 
 
@@ -153,6 +172,19 @@ class Carry:
         Margin called at the previous settlement, due before this day's open, CNY (MARGIN-06).
     call_day : date or None
         The day those calls were made.
+    pos_limit : ndarray of int64, shape (n_contracts,) or None
+        POS-01 lots per side per investor in force at the start of the day (``NO_LIMIT`` =
+        none; ``position_limit`` events change it); ``None`` = the rulebook's
+        (:func:`position_limits`).
+    breaches : ndarray of BREACH_DTYPE
+        POS-04 breaches found at the previous settlement
+        (:func:`riskcore.risk.position_limits.limit_breaches`), to be cured by the end of the
+        day's first ``limit_cure_sessions`` sessions; default none.
+    breach_day : date or None
+        The settlement that found them.
+    reports : polars.DataFrame or None
+        LTR-02: unfiled large-trader reports (``large_trader_reports`` rows) whose deadline
+        has not passed yet; checked at the day's close (:mod:`riskcore.sim.positions`).
     """
 
     prev_settle: np.ndarray
@@ -167,6 +199,10 @@ class Carry:
     lock_streak: np.ndarray | None = None
     margin_call: np.ndarray | None = None
     call_day: dt.date | None = None
+    pos_limit: np.ndarray | None = None
+    breaches: np.ndarray | None = None
+    breach_day: dt.date | None = None
+    reports: pl.DataFrame | None = None
 
     def __post_init__(self) -> None:
         n_c, n_a = len(self.prev_settle), len(self.reserve)
@@ -180,6 +216,8 @@ class Carry:
             self.lock_streak = np.zeros(n_c, dtype=np.int64)
         if self.margin_call is None:
             self.margin_call = np.zeros(n_a)
+        if self.breaches is None:
+            self.breaches = np.zeros(0, dtype=BREACH_DTYPE)
 
 
 def position_margin(
@@ -257,19 +295,35 @@ def initial_carry(sc: Scenario, index: Index) -> Carry:
         short_yd=short,
         reserve=cash - margin,
         restricted=np.zeros(n_a, dtype=np.int8),
+        pos_limit=position_limits(sc.rulebook, n_c),
     )
+
+
+def position_limits(rb: Rulebook, n_contracts: int) -> np.ndarray:
+    """POS-01 per contract from the rulebook: ``position_limit`` lots per side per
+    investor, or ``NO_LIMIT`` (-1) when it is ``None`` (no limit).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_contracts,)
+    """
+    lim = NO_LIMIT if rb.position_limit is None else int(rb.position_limit)
+    return np.full(n_contracts, lim, dtype=np.int64)
 
 
 def member_limits(rb: Rulebook, long_yd: np.ndarray) -> np.ndarray:
     """POS-02 per contract: lots per side a member may hold, or ``NO_LIMIT``.
 
     Active when the contract's single-side open interest at the previous settlement
-    (Σ long over all accounts) exceeds ``member_oi_threshold``; the limit is then
-    ``floor(member_oi_share x open interest)`` lots.
+    (Σ long over all accounts of the carried positions, i.e. the positions after that
+    settlement) exceeds ``member_oi_threshold``; the limit is then
+    ``floor(member_oi_share x open interest)`` lots
+    (:func:`riskcore.risk.position_limits.member_limit_lots`). Called for every day with
+    that day's carry, so the cap follows each settlement's open interest.
     """
-    oi = long_yd.sum(axis=0)
-    cap = np.floor(oi * rb.member_oi_share + 1e-9).astype(np.int64)
-    return np.where(oi > rb.member_oi_threshold, cap, NO_LIMIT).astype(np.int64)
+    return member_limit_lots(
+        np.asarray(long_yd).sum(axis=0), rb.member_oi_threshold, rb.member_oi_share
+    )
 
 
 def day_market(
@@ -303,9 +357,10 @@ def day_market(
     (Market, DayBands)
         Band = the breaker band (BRK-01) or the LIMIT-01 band (LIMIT-02 on a contract's
         last day), ladder = the day's widest band; the breaker's trigger, duration and
-        quiet period (BRK-02/03/05); pos_limit = ``position_limit`` (POS-01);
-        member_limit per POS-02; max_order_qty; margin rate from ``carry``; fees from
-        ``Rulebook.fees_on(day)``.
+        quiet period (BRK-02/03/05); pos_limit = ``carry.pos_limit`` (POS-01: the
+        rulebook's ``position_limit`` as changed by ``position_limit`` events);
+        member_limit per POS-02 from the carried open interest; max_order_qty; margin
+        rate from ``carry``; fees from ``Rulebook.fees_on(day)``.
     """
     rb = sc.rulebook
     n_c = index.n_contracts
@@ -330,7 +385,7 @@ def day_market(
     spec["band_hi"] = bands.band_hi
     spec["ladder_lo"] = bands.ladder_lo
     spec["ladder_hi"] = bands.ladder_hi
-    spec["pos_limit"] = NO_LIMIT if rb.position_limit is None else rb.position_limit
+    spec["pos_limit"] = position_limits(rb, n_c) if carry.pos_limit is None else carry.pos_limit
     spec["member_limit"] = member_limits(rb, carry.long_yd)
     spec["max_order_qty"] = MAX_ORDER_QTY if rb.max_order_qty is None else rb.max_order_qty
     spec["limit_lo"] = bands.limit_lo

@@ -25,15 +25,26 @@ meet their deadline (MARGIN-06, :func:`riskcore.sim.settle.open_margin_calls`): 
 call makes the account ``RESTRICTED`` for the day and is handed to forced liquidation
 (``DayState.liquidation_due``, ``margin_calls.liquidation_due``).
 
-The default hooks (:func:`default_hooks`, :mod:`riskcore.sim.settle`) are the margin-rate
-changes (MARGIN-04/05, ``notices``) and the daily settlement (SETTLE-02/04, MARGIN-01/06,
-``settlements``, ``accounts_daily``, ``margin_calls``): mark to market of
+At the end of session ``limit_cure_sessions`` (default the first), between chunks, the
+position-limit breaches of the previous settlement meet their cure deadline (POS-04,
+:func:`riskcore.sim.positions.cure_window`): what is still over the limit is handed to forced
+liquidation (LIQ-01 ②; ``DayState.limit_handoffs``, ``limit_breaches`` rows). The loop has one
+Python step per session end, none per order. ``position_limit`` events set the engine's POS-01
+limit from their time on (:mod:`riskcore.sim.admin`) and write ``notices`` rows.
+
+The default hooks (:func:`default_hooks`, :mod:`riskcore.sim.settle`,
+:mod:`riskcore.sim.positions`) are the margin-rate changes (MARGIN-04/05, ``notices``), the
+daily settlement (SETTLE-02/04, MARGIN-01/06, ``settlements``, ``accounts_daily``,
+``margin_calls``), the position-limit breaches (POS-04, carried to the next day's cure window)
+and the large-trader reports (LTR-01/02, ``large_trader_reports``, ``overdue_reports``). The
+settlement hook books mark to market of
 ``state.fills`` against ``state.settlement`` and ``state.prev_settle``, booked as
 ``state.credit`` (CNY per account, added to the reserve by the carry: the day's P&L less the
 realised P&L the engine already credited), final settlement on a contract's last day
 (``next_long``/``next_short`` set to 0, trades of kind ``final`` added with
 :meth:`DayState.add_fills`), and the margin calls for the next open. Hooks that move money
-(reductions, penalties) must run before the settlement hook; hooks after it only read.
+(reductions, penalties) must run before the settlement hook; hooks after it move no money
+(the position-limit and large-trader hooks only set carried state and emit rows).
 Passing ``hooks=`` replaces the defaults (``[*default_hooks(), mine]`` keeps them).
 
 Money is conserved across days (SETTLE-03): the carried reserve is the engine's reserve at the
@@ -56,6 +67,7 @@ import polars as pl
 
 from riskcore.engine import Engine
 from riskcore.market import Market
+from riskcore.output.tables import notices_table
 from riskcore.records import (
     FILL_DTYPE,
     K_AUCTION,
@@ -64,10 +76,12 @@ from riskcore.records import (
     PHASE_CLOSED,
 )
 from riskcore.risk.conservation import check_conservation
+from riskcore.risk.position_limits import BREACH_DTYPE, HANDOFF_DTYPE
 from riskcore.risk.settlement import Settlement
 from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
 from riskcore.scenario import Event, MarginChange, Scenario
 from riskcore.sim import admin
+from riskcore.sim import positions as position_hooks
 from riskcore.sim import settle as settle_hooks
 from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
@@ -75,6 +89,7 @@ from riskcore.sim.build import (
     Index,
     day_market,
     initial_carry,
+    position_limits,
     position_margin,
 )
 from riskcore.sim.clock import NS, DayClock, classify, day_clocks, expired_mask
@@ -128,7 +143,10 @@ class DayState:
     the reserve, the MARGIN-04/05 rate parts), ``rate_changes`` (MARGIN-04 base-rate changes
     the loop applied today: scheduled and ``margin_rate`` events, in order, as
     :class:`~riskcore.sim.settle.RateChange`), ``liquidation_due`` (1 per account whose
-    margin call was unpaid at today's open: the LIQ-01 ① hand-off).
+    margin call was unpaid at today's open: the LIQ-01 ① hand-off), ``limit_handoffs``
+    (``HANDOFF_DTYPE``: lots per account to close because a position-limit breach of the
+    previous settlement was not cured by the end of today's cure window, the LIQ-01 ②
+    hand-off; :mod:`riskcore.sim.positions`).
 
     Write (carried to the next day by :meth:`carry_forward`): ``next_long``,
     ``next_short`` (lots, default today's + yesterday's), ``next_base_rate`` (MARGIN-04 base
@@ -139,8 +157,12 @@ class DayState:
     ``credit`` (CNY per account added to the reserve at settlement: mark-to-market P&L less
     realised, and the like; default 0), ``next_margin_call`` (CNY per account due before the
     next open, MARGIN-06), ``settled`` (the :class:`~riskcore.risk.settlement.Settlement`, for
-    checks and later hooks). :meth:`add_fills` books trades made at the end of the day
-    (kind ``final``, SETTLE-04).
+    checks and later hooks), ``next_pos_limit`` (POS-01 lots per contract in force for the
+    next day, ``NO_LIMIT`` = none; ``position_limit`` events applied), ``next_breaches``
+    (POS-04 breaches to cure in the next day's window, ``BREACH_DTYPE``), ``next_reports``
+    (LTR-02 unfiled large-trader reports not yet due), ``overdue_reports`` (LTR-02 reports
+    found overdue at today's close, for the warnings module, WARN-01 ⑤).
+    :meth:`add_fills` books trades made at the end of the day (kind ``final``, SETTLE-04).
     """
 
     day: dt.date
@@ -176,6 +198,11 @@ class DayState:
     settled: Settlement | None = None
     n_trades: int = 0
     extra_fills: list[np.ndarray] = field(default_factory=list)
+    next_pos_limit: np.ndarray | None = None
+    next_breaches: np.ndarray | None = None
+    limit_handoffs: np.ndarray | None = None
+    next_reports: pl.DataFrame | None = None
+    overdue_reports: pl.DataFrame | None = None
 
     def __post_init__(self) -> None:
         n_a, n_c = self.index.n_accounts, self.index.n_contracts
@@ -191,6 +218,16 @@ class DayState:
             self.next_margin_call = np.zeros(n_a)
         if self.liquidation_due is None:
             self.liquidation_due = np.zeros(n_a, dtype=np.int8)
+        if self.next_pos_limit is None:
+            self.next_pos_limit = (
+                position_limits(self.scenario.rulebook, n_c)
+                if self.carry is None or self.carry.pos_limit is None
+                else self.carry.pos_limit.copy()
+            )
+        if self.next_breaches is None:
+            self.next_breaches = np.zeros(0, dtype=BREACH_DTYPE)
+        if self.limit_handoffs is None:
+            self.limit_handoffs = np.zeros(0, dtype=HANDOFF_DTYPE)
 
     def emit(self, table: str, frame: pl.DataFrame) -> None:
         """Add rows to an output table (e.g. ``settlements``); frames are concatenated."""
@@ -252,6 +289,10 @@ class DayState:
             lock_streak=self.next_lock_streak.copy(),
             margin_call=calls,
             call_day=self.day if bool(np.any(calls > 0)) else None,
+            pos_limit=self.next_pos_limit.copy(),
+            breaches=self.next_breaches.copy(),
+            breach_day=self.day,
+            reports=self.next_reports,
         )
 
 
@@ -260,9 +301,16 @@ EndOfDayHook = Callable[[dt.date, DayState], None]
 
 def default_hooks() -> list[EndOfDayHook]:
     """The end-of-day hooks every run gets, in order: margin-rate changes (MARGIN-04/05,
-    :func:`riskcore.sim.settle.margin_rate_hook`) and the daily settlement (SETTLE-02/04,
-    MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`)."""
-    return [settle_hooks.margin_rate_hook, settle_hooks.settlement_hook]
+    :func:`riskcore.sim.settle.margin_rate_hook`), the daily settlement (SETTLE-02/04,
+    MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`), position-limit breaches
+    (POS-04, :func:`riskcore.sim.positions.limit_breach_hook`) and large-trader reports
+    (LTR-01/02, :func:`riskcore.sim.positions.large_trader_hook`)."""
+    return [
+        settle_hooks.margin_rate_hook,
+        settle_hooks.settlement_hook,
+        position_hooks.limit_breach_hook,
+        position_hooks.large_trader_hook,
+    ]
 
 
 @dataclass(eq=False)
@@ -395,6 +443,12 @@ class _Day:
         self.next_rate = carry.base_rate.copy()  # MARGIN-04 base rate from today's settlement
         self.rate_changes: list[settle_hooks.RateChange] = []
         self.liquidation_due = np.zeros(n_a, dtype=np.int8)
+        # POS-01 limits in force now and for the next day (position_limit events)
+        self.pos_limit = np.array(market.contracts["pos_limit"], dtype=np.int64)
+        self.limit_handoffs = np.zeros(0, dtype=HANDOFF_DTYPE)  # LIQ-01 ② hand-offs today
+        n_ses = len(clk.sessions)
+        cure = run.sc.rulebook.limit_cure_sessions
+        self.cure_session = min(max(int(cure), 1), n_ses) - 1  # POS-04 window's last session
 
     def submit(self, idx: np.ndarray, phase: int) -> None:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
@@ -445,15 +499,35 @@ class _Day:
         """Apply an administrative event now (between chunks)."""
         run = self.run
         before = self.next_rate.copy()
+        limit_before = self.pos_limit.copy()
         row = admin.apply_event(
             ev, self.engine, run.account_no, run.contract_no, self.deposits,
-            self.withdrawals, self.next_rate,
+            self.withdrawals, self.next_rate, self.pos_limit,
         )  # fmt: skip
         run.event_rows.append(row)
         if ev.kind == "margin_rate" and row["status"] == admin.APPLIED:
             c = run.contract_no[ev.symbol]
             change = settle_hooks.RateChange.event(c, before[c], self.next_rate[c], ev)
             self.rate_changes.append(change)
+        elif ev.kind == "position_limit" and row["status"] == admin.APPLIED:
+            rows = position_hooks.position_limit_notices(
+                self.clk.day, ev, limit_before, self.pos_limit, run.index
+            )
+            run.records.setdefault("notices", []).append(notices_table(rows))
+
+    def session_end(self, k: int, t: int) -> None:
+        """After session ``k`` (0-based) closed at ``t``: at the end of the POS-04 cure
+        window, the previous settlement's position-limit breaches are cured or handed to
+        forced liquidation (LIQ-01 ②, :func:`riskcore.sim.positions.cure_window`)."""
+        if k != self.cure_session:
+            return
+        run = self.run
+        handoffs, frame = position_hooks.cure_window(
+            self.carry, self.engine, run.index, self.pos_limit, t
+        )
+        self.limit_handoffs = handoffs
+        if frame is not None:
+            run.records.setdefault("limit_breaches", []).append(frame)
 
     def schedule(self, rate: float, date: dt.date) -> None:
         """MARGIN-04: the rulebook's scheduled rate ``rate`` (dated ``date``) becomes every
@@ -551,9 +625,9 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     bps: list[tuple[int, int, int, str, Any]] = []
     if clk.auction is not None:
         bps.append((clk.auction[1], 0, 0, "auction", None))
-    for s0, s1 in clk.sessions:
-        bps.append((int(s1), 1, 0, "session_end", None))
-        bps.append((int(s0), 2, 0, "session_start", None))
+    for k, (s0, s1) in enumerate(clk.sessions):
+        bps.append((int(s1), 1, k, "session_end", k))
+        bps.append((int(s0), 2, k, "session_start", None))
     for k, ev in enumerate(evs):
         if clk.open <= ev.at_ns < clk.close:
             bps.append((ev.at_ns, 4, k, "event", ev))
@@ -572,6 +646,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
             day.call(engine.open_session, t)
         elif kind == "session_end":
             day.call(engine.close_session, t)
+            day.session_end(payload, t)
         else:
             day.apply(payload)
     day.submit_live(idx[pos:])
@@ -654,6 +729,9 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         rate_changes=day.rate_changes,
         liquidation_due=day.liquidation_due,
         n_trades=run.n_trades,
+        next_pos_limit=day.pos_limit.copy(),
+        limit_handoffs=day.limit_handoffs,
+        next_reports=carry.reports,
     )
     for hook in run.hooks:
         hook(clk.day, state)
@@ -729,6 +807,12 @@ def run_scenario(
         prev_day = clk.day
     # MARGIN-06: calls of the last settlement fall due after the run
     settle_hooks.pending_margin_calls(carry, run.index, sc.calendar, run.records)
+    # POS-04: breaches of the last settlement have their cure window after the run
+    pending = position_hooks.pending_breaches(
+        carry, run.index, sc.calendar, sc.rulebook.limit_cure_sessions
+    )
+    if pending is not None:
+        run.records.setdefault("limit_breaches", []).append(pending)
     # events on no day of the run (a `days` override can cut the run short)
     for ev in outside:
         run.event_rows.append(admin.event_row(ev, "outside_run", "not on one of the run's days"))

@@ -1,10 +1,11 @@
 """The result of a run: its tables (polars DataFrames) and its summary; saving a run folder.
 
 Tables filled so far: ``orders``, ``trades``, ``market_states``, ``prices`` (SCENARIO.md)
-and the added ``events`` table; plus whatever end-of-day hooks emit
+and the added ``events`` table; plus whatever end-of-day hooks and the loop emit
 (:meth:`DayState.emit`): with the default hooks ``settlements``, ``accounts_daily``,
-``margin_calls`` and ``notices`` (:mod:`riskcore.sim.settle`). The other SCENARIO.md tables
-(``liquidations``, ``reductions``, ``large_trader_reports``, ``guarantee_fund``,
+``margin_calls`` and ``notices`` (:mod:`riskcore.sim.settle`), ``large_trader_reports`` and
+the added ``limit_breaches`` and ``overdue_reports`` (:mod:`riskcore.sim.positions`). The
+other SCENARIO.md tables (``liquidations``, ``reductions``, ``guarantee_fund``,
 ``defaults``, ``warnings``) belong to later issues and are not written;
 ``summary["tables_not_filled"]`` lists them.
 """
