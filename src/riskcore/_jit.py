@@ -11,6 +11,10 @@ Two further options matter for speed:
   on, numba increments and decrements every array argument's reference count atomically
   around each helper call, which cost more than the matching itself (~100 ns a message).
 - ``error_model="numpy"``: arithmetic never raises (no hidden exception paths).
+
+:func:`njit_inline` marks the few large per-message functions (a NEW message, a cancel,
+matching, cancelling a resting order): numba inlines them into the message loop, which saves
+passing ~20 array arguments per call (about 20% of the matching time on the benchmark flows).
 """
 
 from __future__ import annotations
@@ -27,3 +31,8 @@ _OPTIONS = {"cache": CACHE, "nogil": True, "error_model": "numpy", "_nrt": False
 def njit(fn):
     """Compile ``fn`` with numba in nopython mode, cached, without the GIL."""
     return fn if DISABLED else numba.njit(**_OPTIONS)(fn)
+
+
+def njit_inline(fn):
+    """Like :func:`njit`, and inlined into its callers at the numba IR level."""
+    return fn if DISABLED else numba.njit(inline="always", **_OPTIONS)(fn)

@@ -15,7 +15,7 @@ calls again. ``docs/engine-semantics.md`` is the exact contract.
 
 from __future__ import annotations
 
-from riskcore._jit import njit
+from riskcore._jit import njit, njit_inline
 from riskcore.engine.account_nb import (
     apply_fill_side,
     per_lot_freeze,
@@ -176,7 +176,7 @@ def emit_fill(
 
 
 # --------------------------------------------------------------------------- resting orders
-@njit
+@njit_inline
 def cancel_resting(
     ts, slot, reason, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events
 ):
@@ -386,7 +386,7 @@ def process_messages(
     return len(msgs)
 
 
-@njit
+@njit_inline
 def new_message(
     m,
     phase,
@@ -486,7 +486,7 @@ def new_message(
     ords[ono].slot = slot
 
 
-@njit
+@njit_inline
 def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords, ctr, events):
     """A CANCEL message: reject it, or accept it and cancel its target (MATCH-02).
 
@@ -529,7 +529,7 @@ def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords
     return c
 
 
-@njit
+@njit_inline
 def match_incoming(
     m,
     limit,
