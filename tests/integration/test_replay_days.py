@@ -249,19 +249,21 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     res = sim.run(scenario(orders=TWO_DAYS))
     settled = ("settlements", "accounts_daily", "margin_calls", "notices")
     settled += ("large_trader_reports", "limit_breaches", "overdue_reports")
+    settled += ("liquidations", "reductions")
     for name in ("orders", "trades", "market_states", "prices", "events", *settled):
         assert res[name].schema == SCHEMAS[name], name
-    assert "prices" in res and "settlements" in res and "liquidations" not in res
+    assert "prices" in res and "settlements" in res and "guarantee_fund" not in res
     with pytest.raises(KeyError, match="not filled yet"):
-        res["liquidations"]
+        res["guarantee_fund"]
     assert repr(res).startswith("<Result 'sim-test' seed=7 days=2: orders=6, trades=3")
     out = res.save(tmp_path / "run")
     files = sorted(p.name for p in out.iterdir())
     assert files == ["accounts_daily.parquet", "events.parquet",
                      "large_trader_reports.parquet", "limit_breaches.parquet",
-                     "margin_calls.parquet", "market_states.parquet", "notices.parquet",
-                     "orders.parquet", "overdue_reports.parquet", "prices.parquet",
-                     "settlements.parquet", "summary.json", "trades.parquet"]  # fmt: skip
+                     "liquidations.parquet", "margin_calls.parquet", "market_states.parquet",
+                     "notices.parquet", "orders.parquet", "overdue_reports.parquet",
+                     "prices.parquet", "reductions.parquet", "settlements.parquet",
+                     "summary.json", "trades.parquet"]  # fmt: skip
     back = pl.read_parquet(out / "orders.parquet")
     assert back.schema == SCHEMAS["orders"] and back.equals(res["orders"])
     for name in settled:
@@ -269,6 +271,7 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     s = res.summary
     assert s["tables"] == {"orders": 6, "trades": 3, "market_states": 10, "prices": 2,
                            "settlements": 6, "accounts_daily": 6, "margin_calls": 0,
+                           "liquidations": 0, "reductions": 0,
                            "large_trader_reports": 0, "notices": 0, "limit_breaches": 0,
                            "overdue_reports": 0, "events": 0}  # fmt: skip
     assert s["failed_expectation"] is None
@@ -276,7 +279,7 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     assert s["time_s"]["write"] is not None
     assert set(s["versions"]) >= {"riskcore", "numpy", "numba", "polars"}
     assert not set(settled) & set(s["tables_not_filled"])
-    assert "liquidations" in s["tables_not_filled"]
+    assert "guarantee_fund" in s["tables_not_filled"]
 
 
 def test_overrides_and_progress(scenario):

@@ -204,37 +204,29 @@ def test_margin_06_call_paid_by_a_deposit_before_the_open(scenario):
 def test_margin_06_unpaid_call_restricts_and_hands_off_to_liquidation(scenario):
     """Rule: MARGIN-06, LIQ-01 ① hand-off — the same call of 92,000, but only 50,000 arrives
     before Monday's open: unpaid (paid 50,000), A is RESTRICTED on Monday (its opening order
-    is rejected, its closing order trades) and forced liquidation is due (a record only; the
-    LIQ issue acts on it). Closing 2 lots frees 2 x 3,450 x 300 x 12 % = 248,400: Monday's
-    reserve -42,000 + 248,400 = 206,400 >= 0, no new call; Tuesday A may open again."""
+    is rejected) and forced liquidation is due: the shortfall of 42,000 is cured by one lot
+    (124,200 margin released - 62,100 loss at the band low 3,243.0; LIQ-02), closed by the
+    member at 09:15 (test_liquidation_days has the liquidation itself)."""
     events = [{"at": "2015-08-24 08:30:00", "kind": "deposit", "account": "A", "amount": 5e4}]
     orders = [
         *CALL_DAY,
-        order("2015-08-24 10:00:00", "B", "buy", 3450.0, 2, offset="close"),
+        order("2015-08-24 09:12:00", "B", "buy", 3450.0, 1, offset="close"),
         order("2015-08-24 10:00:01", "A", "buy", 3450.0, 1, id="open-mon"),
-        order("2015-08-24 10:00:02", "A", "sell", 3450.0, 2, offset="close", id="close-mon"),
-        order("2015-08-25 10:00:00", "C", "sell", 3450.0, 1),
-        order("2015-08-25 10:00:01", "A", "buy", 3450.0, 1, id="open-tue"),
     ]
     seen = {}
     hooks = [*sim.default_hooks(), lambda d, s: seen.setdefault(d, s)]
-    res = sim.run(scenario(accounts=CALL_ACCOUNTS, orders=orders, events=events, days=3),
+    res = sim.run(scenario(accounts=CALL_ACCOUNTS, orders=orders, events=events, days=2),
                   hooks=hooks, options=CHECK)  # fmt: skip
-    calls = res["margin_calls"]
-    assert calls.height == 1
-    call = calls.row(0, named=True)
+    call = res["margin_calls"].filter(day=FRI).row(0, named=True)
     assert (call["day"], call["amount"], call["paid"]) == (FRI, 92_000.0, 50_000.0)
     assert call["outcome"] == "unpaid" and call["liquidation_due"] is True
     assert seen[MON].liquidation_due.tolist() == [1, 0, 0, 0]
-    assert seen[TUE].liquidation_due.tolist() == [0, 0, 0, 0]
     o = {r["client_id"]: r for r in res["orders"].iter_rows(named=True)}
     assert o["open-mon"]["status"] == "rejected" and o["open-mon"]["reason"] == "RESTRICTED"
-    assert o["close-mon"]["status"] == "filled"
-    assert o["open-tue"]["status"] == "filled"
+    liq = res["liquidations"].row(0, named=True)
+    assert (liq["account"], liq["qty"], liq["filled"], liq["phase"]) == ("A", 1, 1, "member")
     d = res["accounts_daily"].filter(account="A")
-    assert d["restricted"].to_list() == [False, True, False]
-    assert d["reserve"].to_list()[:2] == [-92_000.0, 206_400.0]
-    assert d["margin_call"].to_list() == [92_000.0, 0.0, 0.0]
+    assert d["restricted"].to_list() == [False, True]
 
 
 def test_margin_06_call_after_the_last_day_is_pending(scenario):

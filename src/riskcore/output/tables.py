@@ -190,6 +190,40 @@ SCHEMAS: dict[str, pl.Schema] = {
             "documents": pl.List(pl.String),
         }
     ),
+    "liquidations": pl.Schema(
+        {
+            "day": pl.Date,
+            "at": DT,
+            "account": pl.String,
+            "member": pl.String,
+            "symbol": pl.String,
+            "trigger": pl.String,
+            "phase": pl.String,
+            "side": pl.String,
+            "qty": pl.Int64,
+            "filled": pl.Int64,
+            "order_no": pl.Int64,
+            # added columns
+            "price": pl.Float64,
+            "status": pl.String,
+            "rule": pl.String,
+        }
+    ),
+    "reductions": pl.Schema(
+        {
+            "day": pl.Date,
+            "symbol": pl.String,
+            "account": pl.String,
+            "role": pl.String,
+            "qty": pl.Int64,
+            "price": pl.Float64,
+            "tier": pl.Int64,
+            # added columns
+            "member": pl.String,
+            "side": pl.String,
+            "rule": pl.String,
+        }
+    ),
     "limit_breaches": pl.Schema(
         {
             "day": pl.Date,

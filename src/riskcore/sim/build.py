@@ -185,6 +185,9 @@ class Carry:
     reports : polars.DataFrame or None
         LTR-02: unfiled large-trader reports (``large_trader_reports`` rows) whose deadline
         has not passed yet; checked at the day's close (:mod:`riskcore.sim.positions`).
+    avg_long, avg_short : ndarray of float64, shape (n_accounts, n_contracts)
+        Average open price of the carried long and short lots, ticks (0 where none); for
+        RED-03 and LIQ-03 ``largest-loss``. Default 0.
     """
 
     prev_settle: np.ndarray
@@ -203,6 +206,8 @@ class Carry:
     breaches: np.ndarray | None = None
     breach_day: dt.date | None = None
     reports: pl.DataFrame | None = None
+    avg_long: np.ndarray | None = None
+    avg_short: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_c, n_a = len(self.prev_settle), len(self.reserve)
@@ -218,6 +223,11 @@ class Carry:
             self.margin_call = np.zeros(n_a)
         if self.breaches is None:
             self.breaches = np.zeros(0, dtype=BREACH_DTYPE)
+        shape = np.shape(self.long_yd)
+        if self.avg_long is None:
+            self.avg_long = np.zeros(shape)
+        if self.avg_short is None:
+            self.avg_short = np.zeros(shape)
 
 
 def position_margin(
@@ -276,10 +286,16 @@ def initial_carry(sc: Scenario, index: Index) -> Carry:
     col = {s: i for i, s in enumerate(index.contracts)}
     long = np.zeros((n_a, n_c), dtype=np.int64)
     short = np.zeros((n_a, n_c), dtype=np.int64)
+    cost_long = np.zeros((n_a, n_c))  # ticks x lots
+    cost_short = np.zeros((n_a, n_c))
     for a, acc in enumerate(sc.accounts):
         for p in acc.positions:
-            long[a, col[p.symbol]] += p.long
-            short[a, col[p.symbol]] += p.short
+            c = col[p.symbol]
+            ticks = float(p.price) / float(index.tick[c])
+            long[a, c] += p.long
+            short[a, c] += p.short
+            cost_long[a, c] += p.long * ticks
+            cost_short[a, c] += p.short * ticks
     prev = np.array([c.prev_settlement_ticks for c in sc.contracts], dtype=np.int64)
     rate = np.array([c.margin_rate for c in sc.contracts], dtype=np.float64)
     first = sc.calendar.trading_days[0] if sc.calendar.trading_days else sc.start
@@ -296,6 +312,8 @@ def initial_carry(sc: Scenario, index: Index) -> Carry:
         reserve=cash - margin,
         restricted=np.zeros(n_a, dtype=np.int8),
         pos_limit=position_limits(sc.rulebook, n_c),
+        avg_long=np.divide(cost_long, long, out=np.zeros((n_a, n_c)), where=long > 0),
+        avg_short=np.divide(cost_short, short, out=np.zeros((n_a, n_c)), where=short > 0),
     )
 
 

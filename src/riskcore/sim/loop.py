@@ -25,6 +25,17 @@ meet their deadline (MARGIN-06, :func:`riskcore.sim.settle.open_margin_calls`): 
 call makes the account ``RESTRICTED`` for the day and is handed to forced liquidation
 (``DayState.liquidation_due``, ``margin_calls.liquidation_due``).
 
+Forced liquidation (LIQ-01 ①, LIQ-02, :mod:`riskcore.sim.liquidate`): at the start of the
+first continuous session the accounts due are planned and their member-phase close orders go
+through the engine (source ``liquidation``, numbered after the scenario's messages); at the end
+of session ``liquidation_member_sessions`` the remainder is cancelled and resubmitted at the
+next session's start as exchange phase; ``liquidations`` rows after the close. Forced position
+reduction (RED-01..05, :mod:`riskcore.sim.reduce`): before ``expire`` the close orders resting
+at the limit on a locked side are captured (``DayState.requested``); the reduction hook, after
+the margin-rate hook and before the settlement hook, books the trades and the positions.
+Average open prices (``DayState.avg_long``/``avg_short``, ticks) are carried from the
+scenario's positions and the day's opening trades (RED-03, LIQ-03 ``largest-loss``).
+
 At the end of session ``limit_cure_sessions`` (default the first), between chunks, the
 position-limit breaches of the previous settlement meet their cure deadline (POS-04,
 :func:`riskcore.sim.positions.cure_window`): what is still over the limit is handed to forced
@@ -67,7 +78,7 @@ import polars as pl
 
 from riskcore.engine import Engine
 from riskcore.market import Market
-from riskcore.output.tables import notices_table
+from riskcore.output.tables import empty, notices_table
 from riskcore.records import (
     FILL_DTYPE,
     K_AUCTION,
@@ -82,6 +93,7 @@ from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_price
 from riskcore.scenario import Event, MarginChange, Scenario
 from riskcore.sim import admin
 from riskcore.sim import positions as position_hooks
+from riskcore.sim import reduce as reduce_hooks
 from riskcore.sim import settle as settle_hooks
 from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
@@ -93,12 +105,16 @@ from riskcore.sim.build import (
     position_margin,
 )
 from riskcore.sim.clock import NS, DayClock, classify, day_clocks, expired_mask
+from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import build_messages
 
 BOOK_KINDS = (K_CONTINUOUS, K_AUCTION, K_LIQUIDATION)
 """Fill kinds traded on the book: they make the day's OHLC, volume and settlement price."""
 
 LOCK_NONE, LOCK_UP, LOCK_DOWN = 0, 1, 2
+
+LIQUIDATE_LIMIT_HANDOFFS = False
+"""LIQ-01 ②: plan the POS-04 hand-offs as exchange-phase liquidation orders (not yet on)."""
 
 Progress = Callable[[int, int, dt.date], None]
 """``progress(done_messages, total_messages, day)``, called after every chunk."""
@@ -162,6 +178,9 @@ class DayState:
     (POS-04 breaches to cure in the next day's window, ``BREACH_DTYPE``), ``next_reports``
     (LTR-02 unfiled large-trader reports not yet due), ``overdue_reports`` (LTR-02 reports
     found overdue at today's close, for the warnings module, WARN-01 ⑤).
+    Also read: ``avg_long``/``avg_short`` (average open price of the lots held at the close,
+    ticks; carried for the lots still held) and ``requested`` (RED-01: lots per account x
+    contract of close orders resting at the limit on the locked side at the close).
     :meth:`add_fills` books trades made at the end of the day (kind ``final``, SETTLE-04).
     """
 
@@ -203,6 +222,9 @@ class DayState:
     limit_handoffs: np.ndarray | None = None
     next_reports: pl.DataFrame | None = None
     overdue_reports: pl.DataFrame | None = None
+    avg_long: np.ndarray | None = None
+    avg_short: np.ndarray | None = None
+    requested: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_a, n_c = self.index.n_accounts, self.index.n_contracts
@@ -228,6 +250,10 @@ class DayState:
             self.next_breaches = np.zeros(0, dtype=BREACH_DTYPE)
         if self.limit_handoffs is None:
             self.limit_handoffs = np.zeros(0, dtype=HANDOFF_DTYPE)
+        if self.avg_long is None:
+            self.avg_long = np.zeros((n_a, n_c))
+        if self.avg_short is None:
+            self.avg_short = np.zeros((n_a, n_c))
 
     def emit(self, table: str, frame: pl.DataFrame) -> None:
         """Add rows to an output table (e.g. ``settlements``); frames are concatenated."""
@@ -293,6 +319,8 @@ class DayState:
             breaches=self.next_breaches.copy(),
             breach_day=self.day,
             reports=self.next_reports,
+            avg_long=np.where(self.next_long > 0, self.avg_long, 0.0),
+            avg_short=np.where(self.next_short > 0, self.avg_short, 0.0),
         )
 
 
@@ -301,12 +329,14 @@ EndOfDayHook = Callable[[dt.date, DayState], None]
 
 def default_hooks() -> list[EndOfDayHook]:
     """The end-of-day hooks every run gets, in order: margin-rate changes (MARGIN-04/05,
-    :func:`riskcore.sim.settle.margin_rate_hook`), the daily settlement (SETTLE-02/04,
+    :func:`riskcore.sim.settle.margin_rate_hook`), forced position reduction (RED-01..05,
+    :func:`riskcore.sim.reduce.reduction_hook`), the daily settlement (SETTLE-02/04,
     MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`), position-limit breaches
     (POS-04, :func:`riskcore.sim.positions.limit_breach_hook`) and large-trader reports
     (LTR-01/02, :func:`riskcore.sim.positions.large_trader_hook`)."""
     return [
         settle_hooks.margin_rate_hook,
+        reduce_hooks.reduction_hook,
         settle_hooks.settlement_hook,
         position_hooks.limit_breach_hook,
         position_hooks.large_trader_hook,
@@ -417,9 +447,11 @@ class _Run:
     done: int = 0
     account_no: dict[str, int] = field(init=False)
     contract_no: dict[str, int] = field(init=False)
+    desk: Desk = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.msgs)
+        self.desk = Desk(first_no=n)  # LIQ: liquidation orders are numbered after these
         self.status = np.zeros(n, dtype=np.int8)
         self.filled = np.zeros(n, dtype=np.int64)
         self.reason = np.zeros(n, dtype=np.int8)
@@ -449,6 +481,11 @@ class _Day:
         n_ses = len(clk.sessions)
         cure = run.sc.rulebook.limit_cure_sessions
         self.cure_session = min(max(int(cure), 1), n_ses) - 1  # POS-04 window's last session
+        self.liq = DayLiquidation(
+            desk=run.desk, day=clk.day, engine=self.engine, market=market, carry=carry,
+            index=run.index, rulebook=run.sc.rulebook, avg_long=carry.avg_long,
+            avg_short=carry.avg_short, n_sessions=n_ses,
+        )  # fmt: skip
 
     def submit(self, idx: np.ndarray, phase: int) -> None:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
@@ -515,19 +552,32 @@ class _Day:
             )
             run.records.setdefault("notices", []).append(notices_table(rows))
 
+    def session_start(self, k: int, t: int) -> None:
+        """At the start of session ``k`` (after ``open_session``): forced-liquidation orders
+        (LIQ-02: the member phase of ① in the first session, the exchange phase after it;
+        :mod:`riskcore.sim.liquidate`)."""
+        t0 = perf_counter()
+        for batch in self.liq.session_start(k, t, self.liquidation_due):
+            self.keep(batch)
+        self.run.timings["kernel"] += perf_counter() - t0
+
     def session_end(self, k: int, t: int) -> None:
         """After session ``k`` (0-based) closed at ``t``: at the end of the POS-04 cure
         window, the previous settlement's position-limit breaches are cured or handed to
-        forced liquidation (LIQ-01 ②, :func:`riskcore.sim.positions.cure_window`)."""
-        if k != self.cure_session:
-            return
+        forced liquidation (LIQ-01 ②, :func:`riskcore.sim.positions.cure_window`); at the end
+        of the member's sessions, the unfilled member-phase liquidation goes to the exchange
+        (LIQ-02)."""
         run = self.run
-        handoffs, frame = position_hooks.cure_window(
-            self.carry, self.engine, run.index, self.pos_limit, t
-        )
-        self.limit_handoffs = handoffs
-        if frame is not None:
-            run.records.setdefault("limit_breaches", []).append(frame)
+        handoffs = None
+        if k == self.cure_session:
+            handoffs, frame = position_hooks.cure_window(
+                self.carry, self.engine, run.index, self.pos_limit, t
+            )
+            self.limit_handoffs = handoffs
+            if frame is not None:
+                run.records.setdefault("limit_breaches", []).append(frame)
+        for batch in self.liq.session_end(k, t, handoffs if LIQUIDATE_LIMIT_HANDOFFS else None):
+            self.keep(batch)
 
     def schedule(self, rate: float, date: dt.date) -> None:
         """MARGIN-04: the rulebook's scheduled rate ``rate`` (dated ``date``) becomes every
@@ -627,7 +677,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
         bps.append((clk.auction[1], 0, 0, "auction", None))
     for k, (s0, s1) in enumerate(clk.sessions):
         bps.append((int(s1), 1, k, "session_end", k))
-        bps.append((int(s0), 2, k, "session_start", None))
+        bps.append((int(s0), 2, k, "session_start", k))
     for k, ev in enumerate(evs):
         if clk.open <= ev.at_ns < clk.close:
             bps.append((ev.at_ns, 4, k, "event", ev))
@@ -644,6 +694,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
             day.call(engine.run_auction, t)
         elif kind == "session_start":  # BRK-02..04: the breaker's clocks run while trading
             day.call(engine.open_session, t)
+            day.session_start(payload, t)
         elif kind == "session_end":
             day.call(engine.close_session, t)
             day.session_end(payload, t)
@@ -671,8 +722,14 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
 
     t0 = perf_counter()
     locked = _locked(engine, day.take_fills(), bands)  # LIMIT-04, on the book at the close
+    # RED-01: close orders resting at the limit on the locked side, before they expire
+    requested = reduce_hooks.requested_lots(engine, locked, bands.limit_lo, bands.limit_hi)
     timings["end_of_day"] += perf_counter() - t0
     day.call(engine.expire, clk.close)
+    liq_rows = day.liq.finish()
+    run.records.setdefault("liquidations", []).append(
+        empty("liquidations") if liq_rows is None else liq_rows
+    )
     cidx = run.closed_idx[run.closed_b[d] : run.closed_b[d + 1]]
     day.submit(cidx, PHASE_CLOSED)
     for ev in run.events[d]:
@@ -686,6 +743,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     run.n_trades += len(fills)
     run.fills.append(fills)
     positions = engine.positions()
+    avg_long, avg_short = _average_prices(carry, positions)
     book = fills[np.isin(fills["kind"], BOOK_KINDS)]
     settle, method = settlement_prices(
         book["ts"],
@@ -732,6 +790,9 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         next_pos_limit=day.pos_limit.copy(),
         limit_handoffs=day.limit_handoffs,
         next_reports=carry.reports,
+        avg_long=avg_long,
+        avg_short=avg_short,
+        requested=requested,
     )
     for hook in run.hooks:
         hook(clk.day, state)
@@ -743,6 +804,21 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         _check_day(state, carry, nxt)
     timings["end_of_day"] += perf_counter() - t0
     return nxt
+
+
+def _average_prices(carry: Carry, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average open price of the lots held at the close, ticks (0 where none), vectorised:
+    yesterday's lots keep their average, today's lots add their cost (the engine's
+    ``long_td_cost``/``short_td_cost``). For RED-03 and LIQ-03 ``largest-loss``."""
+    out = []
+    for yd, td, cost, avg in (
+        ("long_yd", "long_td", "long_td_cost", carry.avg_long),
+        ("short_yd", "short_td", "short_td_cost", carry.avg_short),
+    ):
+        lots = (positions[yd] + positions[td]).astype(np.float64)
+        total = avg * positions[yd] + positions[cost].astype(np.float64)
+        out.append(np.divide(total, lots, out=np.zeros_like(lots), where=lots > 0))
+    return out[0], out[1]
 
 
 def _check_day(state: DayState, carry: Carry, nxt: Carry) -> None:
@@ -817,14 +893,24 @@ def run_scenario(
     for ev in outside:
         run.event_rows.append(admin.event_row(ev, "outside_run", "not on one of the run's days"))
     run.event_rows.sort(key=lambda r: r["at"])  # stable: one instant keeps file order
+    orders, msgs = run.orders, run.msgs
+    status, filled, reason = run.status, run.filled, run.reason
+    if run.desk.n:  # LIQ: the liquidation messages, numbered after the scenario's
+        client_ids = run.orders["client_id"].to_list()
+        orders = pl.concat([orders, run.desk.order_rows(run.index, client_ids, run.orders)])
+        msgs = np.concatenate([msgs, run.desk.all_msgs()])
+        st, fl, rs = run.desk.arrays()
+        status = np.concatenate([status, st.astype(status.dtype)])
+        filled = np.concatenate([filled, fl.astype(filled.dtype)])
+        reason = np.concatenate([reason, rs.astype(reason.dtype)])
     return RunRecords(
         scenario=sc,
         index=run.index,
-        orders=run.orders,
-        msgs=run.msgs,
-        status=run.status,
-        filled=run.filled,
-        reason=run.reason,
+        orders=orders,
+        msgs=msgs,
+        status=status,
+        filled=filled,
+        reason=reason,
         fills=np.concatenate(run.fills) if run.fills else np.zeros(0, FILL_DTYPE),
         prices=run.prices,
         events=run.event_rows,

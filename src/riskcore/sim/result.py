@@ -4,8 +4,9 @@ Tables filled so far: ``orders``, ``trades``, ``market_states``, ``prices`` (SCE
 and the added ``events`` table; plus whatever end-of-day hooks and the loop emit
 (:meth:`DayState.emit`): with the default hooks ``settlements``, ``accounts_daily``,
 ``margin_calls`` and ``notices`` (:mod:`riskcore.sim.settle`), ``large_trader_reports`` and
-the added ``limit_breaches`` and ``overdue_reports`` (:mod:`riskcore.sim.positions`). The
-other SCENARIO.md tables (``liquidations``, ``reductions``, ``guarantee_fund``,
+the added ``limit_breaches`` and ``overdue_reports`` (:mod:`riskcore.sim.positions`),
+``liquidations`` (:mod:`riskcore.sim.liquidate`) and ``reductions``
+(:mod:`riskcore.sim.reduce`). The other SCENARIO.md tables (``guarantee_fund``,
 ``defaults``, ``warnings``) belong to later issues and are not written;
 ``summary["tables_not_filled"]`` lists them.
 """

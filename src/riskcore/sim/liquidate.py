@@ -1,0 +1,403 @@
+"""Forced liquidation's place in the day loop (LIQ-01..04): orders through the engine.
+
+This module only sequences; the quantities and the order of closing are the pure functions
+of :mod:`riskcore.risk.liquidation`.
+
+- **Trigger ① (LIQ-01, MARGIN-06).** An account whose margin call was unpaid at the open
+  (``liquidation_due``) is planned at the start of continuous trading
+  (:func:`~riskcore.risk.liquidation.liquidation_plan` with its shortfall ``max(-reserve, 0)``
+  at that moment, the positions held then, the previous settlement and the margin rate in
+  force, the band in force and the close fee) and its orders go in at once as **member phase**
+  (LIQ-02: the member acts in the first ``liquidation_member_sessions`` sessions).
+- At the end of the member's last session the unfilled remainders are cancelled and
+  :func:`~riskcore.risk.liquidation.phase_after_member` resubmits them at the start of the
+  next session as **exchange phase** (LIQ-02), repriced at the band in force then.
+- **Trigger ② (LIQ-01, POS-04).** The cure window's hand-offs (``limit_handoffs``, end of
+  session ``limit_cure_sessions``) can be planned as exchange phase and go in at the start of
+  the next session (:meth:`DayLiquidation.session_end`); switched off for now
+  (``riskcore.sim.loop.LIQUIDATE_LIMIT_HANDOFFS``) until ``scenarios/position-limits.toml``
+  is retold with the liquidation.
+- Orders are LIMIT close orders at :func:`~riskcore.risk.liquidation.liquidation_price` (the
+  band price toward the close), source ``liquidation``, so their fills are of kind
+  ``liquidation``. They trade through the normal matching engine (MATCH-04: at the resting
+  order's price).
+
+Choices where the rules are silent:
+
+- Before a liquidation order goes in, the account's own resting close orders on that contract
+  and side are cancelled when they would leave too few lots to close (the engine would reject
+  the liquidation order ``NO_POSITION``); the quantity is then capped at the lots left.
+- Order numbers: after the scenario's messages, in the order they are made (the ``orders``
+  table lists them after the scenario's, ``source = liquidation``, ``origin = liquidation``;
+  cancels made by the liquidation machinery are rows too).
+- Unfilled orders of the exchange phase expire at the close like any order; ① and ② are
+  planned afresh from the next settlement's margin calls and breaches, so nothing is carried
+  (LIQ-04 carry-over applies to ③-⑤, which this version does not simulate).
+- An order time is the session start it was submitted at.
+
+Output: ``liquidations`` (one row per liquidation order: ``day, at, account, member, symbol,
+trigger, phase, side, qty, filled, order_no`` plus ``price``, ``status``, ``rule``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from riskcore.output.tables import DT, conform, float_prices, names
+from riskcore.records import (
+    BUY,
+    CANCEL,
+    CLOSE,
+    LIMIT,
+    MSG_DTYPE,
+    NEW,
+    PHASE_CONTINUOUS,
+    SELL,
+    SIDE_NAMES,
+    SRC_LIQUIDATION,
+    ST_ACCEPTED,
+    ST_PARTIAL,
+    STATUS_NAMES,
+)
+from riskcore.risk.liquidation import (
+    LIQ_ORDER_DTYPE,
+    LIQ_PHASE_EXCHANGE,
+    LIQ_PHASE_MEMBER,
+    LIQ_PHASE_NAMES,
+    LIQ_TRIGGER_NAMES,
+    liquidation_plan,
+    liquidation_price,
+    phase_after_member,
+)
+
+if TYPE_CHECKING:
+    from riskcore.engine import Engine
+    from riskcore.market import Market
+    from riskcore.scenario import Rulebook
+    from riskcore.sim.build import Carry, Index
+
+_SIDE_STR = {BUY: "buy", SELL: "sell"}
+_RULES = {1: "LIQ-01 (1), LIQ-02", 2: "LIQ-01 (2), LIQ-02"}
+
+
+@dataclass(eq=False)
+class Desk:
+    """The run's liquidation messages (numbered after the scenario's) and their rows."""
+
+    first_no: int
+    msgs: list[np.ndarray] = field(default_factory=list)
+    status: list[np.ndarray] = field(default_factory=list)
+    filled: list[np.ndarray] = field(default_factory=list)
+    reason: list[np.ndarray] = field(default_factory=list)
+    targets: list[np.ndarray] = field(default_factory=list)  # cancel: target order number
+    n: int = 0
+
+    def numbers(self, k: int) -> np.ndarray:
+        out = self.first_no + self.n + np.arange(k, dtype=np.int64)
+        self.n += k
+        return out
+
+    def all_msgs(self) -> np.ndarray:
+        return np.concatenate(self.msgs) if self.msgs else np.zeros(0, MSG_DTYPE)
+
+    def order_rows(
+        self, index: Index, client_id_of: list, scenario_orders: pl.DataFrame
+    ) -> pl.DataFrame:
+        """Rows of ``Scenario.orders`` shape for the liquidation messages (order numbers
+        ``first_no`` on); ``client_id_of`` maps scenario order numbers to client ids."""
+        m = self.all_msgs()
+        n = len(m)
+        is_cancel = m["action"] == CANCEL
+        c = np.maximum(m["contract"], 0)
+        sym = names(np.where(is_cancel, -1, m["contract"]), index.contracts)
+        price = np.where(is_cancel, np.nan, float_prices(m["price"], index.tick[c]))
+        tgt = m["target"]
+        own = (tgt >= 0) & (tgt < len(client_id_of))
+        target_id = [
+            client_id_of[t] if ok else (f"liq-{t}" if t >= 0 else None)
+            for t, ok in zip(tgt.tolist(), own.tolist(), strict=True)
+        ]
+        pairs = list(zip(is_cancel.tolist(), m["side"].tolist(), strict=True))
+        sides = [None if x else _SIDE_STR.get(int(sd)) for x, sd in pairs]
+        ids = [None if x else f"liq-{no}" for x, no in zip(is_cancel, m["order_no"], strict=True)]
+        df = pl.DataFrame(
+            {
+                "at": m["ts"].astype(np.int64),
+                "action": ["cancel" if x else "new" for x in is_cancel.tolist()],
+                "account": names(m["account"], index.accounts),
+                "symbol": sym,
+                "side": pl.Series(sides, dtype=pl.String),
+                "offset": pl.Series([None if x else "close" for x in is_cancel], dtype=pl.String),
+                "type": pl.Series([None if x else "limit" for x in is_cancel], dtype=pl.String),
+                "price": pl.Series(price, dtype=pl.Float64).fill_nan(None),
+                "qty": pl.Series(np.where(is_cancel, 0, m["qty"]).astype(np.int64)),
+                "client_id": pl.Series(ids, dtype=pl.String),
+                "target": pl.Series(
+                    [t if x else None for x, t in zip(is_cancel, target_id, strict=True)],
+                    dtype=pl.String,
+                ),
+                "origin": pl.repeat("liquidation", n, dtype=pl.String, eager=True),
+            }
+        )
+        df = df.with_columns(
+            pl.when(pl.col("action") == "cancel").then(None).otherwise(pl.col("qty")).alias("qty")
+        )
+        return df.select(scenario_orders.columns).cast(dict(scenario_orders.schema))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def cat(parts):
+            return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+        return cat(self.status), cat(self.filled), cat(self.reason)
+
+
+@dataclass(eq=False)
+class DayLiquidation:
+    """One day's liquidation orders: what was planned, submitted, and what is pending."""
+
+    desk: Desk
+    day: dt.date
+    engine: Engine
+    market: Market
+    carry: Carry
+    index: Index
+    rulebook: Rulebook
+    avg_long: np.ndarray
+    avg_short: np.ndarray
+    n_sessions: int
+    orders: list[np.ndarray] = field(default_factory=list)  # LIQ_ORDER_DTYPE submitted
+    order_nos: list[np.ndarray] = field(default_factory=list)
+    prices: list[np.ndarray] = field(default_factory=list)
+    times: list[np.ndarray] = field(default_factory=list)
+    msgs: list[np.ndarray] = field(default_factory=list)  # every message of the day
+    pending: np.ndarray = field(default_factory=lambda: np.zeros(0, LIQ_ORDER_DTYPE))
+    member_plan: np.ndarray | None = None
+    member_nos: np.ndarray | None = None
+
+    @property
+    def member_sessions(self) -> int:
+        return max(int(self.rulebook.liquidation_member_sessions), 1)
+
+    # --- the plan --------------------------------------------------------------------------
+    def _plan(self, shortfall=None, handoffs=None, phase=LIQ_PHASE_MEMBER) -> np.ndarray:
+        eng, index, carry, rb = self.engine, self.index, self.carry, self.rulebook
+        pos = eng.positions()
+        long = pos["long_yd"] + pos["long_td"]
+        short = pos["short_yd"] + pos["short_td"]
+        lo, hi = self._bands()
+        return liquidation_plan(
+            long,
+            short,
+            carry.prev_settle,
+            index.tick_value,
+            carry.margin_rate,
+            shortfall=shortfall,
+            handoffs=handoffs,
+            band_lo=lo,
+            band_hi=hi,
+            fee_close=np.asarray(self.market.contracts["fee_close"], dtype=np.float64),
+            proprietary=index.proprietary,
+            avg_long=self.avg_long,
+            avg_short=self.avg_short,
+            order=rb.liquidation_order,
+            proprietary_first=bool(rb.liquidation_proprietary_first),
+            margin_method=int(self.market.margin_method),
+            phase=phase,
+        )
+
+    def _bands(self) -> tuple[np.ndarray, np.ndarray]:
+        n_c = self.index.n_contracts
+        lo = np.zeros(n_c, dtype=np.int64)
+        hi = np.zeros(n_c, dtype=np.int64)
+        for c in range(n_c):
+            _, lo[c], hi[c] = self.engine.market_state(c)
+        return lo, hi
+
+    # --- submitting ------------------------------------------------------------------------
+    def _submit(self, plan: np.ndarray, t: int) -> list:
+        """Cancel blocking own close orders, then submit ``plan`` as LIMIT close orders at
+        the band price toward the close. Returns the engine batches."""
+        plan = np.sort(plan, order="seq") if len(plan) else plan
+        eng = self.engine
+        pos = eng.positions()
+        held = np.stack(
+            [pos["long_yd"] + pos["long_td"], pos["short_yd"] + pos["short_td"]], axis=-1
+        )
+        pend = np.stack([pos["pend_close_long"], pos["pend_close_short"]], axis=-1)
+        live = eng.live_orders()
+        cancel: list[int] = []
+        keep = np.ones(len(plan), dtype=bool)
+        qty = plan["qty"].astype(np.int64).copy()
+        for i, r in enumerate(plan):
+            a, c, side = int(r["account"]), int(r["contract"]), int(r["side"])
+            sx = 0 if side == SELL else 1
+            free = int(held[a, c, sx] - pend[a, c, sx])
+            if free < qty[i]:
+                own = (
+                    (live["account"] == a)
+                    & (live["contract"] == c)
+                    & (live["side"] == side)
+                    & (live["offset"] == CLOSE)
+                )
+                for no, left in zip(live["order_no"][own], live["leaves"][own], strict=True):
+                    if int(no) not in cancel:
+                        cancel.append(int(no))
+                        pend[a, c, sx] -= int(left)
+                free = int(held[a, c, sx] - pend[a, c, sx])
+            qty[i] = min(qty[i], max(free, 0))
+            pend[a, c, sx] += qty[i]
+            keep[i] = qty[i] > 0
+        plan = plan[keep].copy()
+        plan["qty"] = qty[keep]
+        lo, hi = self._bands()
+        con = plan["contract"].astype(np.int64)
+        price = liquidation_price(plan["side"], lo[con], hi[con]) if len(plan) else con
+        k = len(cancel) + len(plan)
+        if k == 0:
+            return []
+        m = np.zeros(k, dtype=MSG_DTYPE)
+        m["order_no"] = self.desk.numbers(k)
+        m["ts"] = t
+        m["source"] = SRC_LIQUIDATION
+        nc = len(cancel)
+        if nc:
+            tg = np.asarray(cancel, dtype=np.int64)
+            row = {int(no): j for j, no in enumerate(live["order_no"])}
+            ix = np.array([row[x] for x in cancel])
+            m["action"][:nc] = CANCEL
+            m["target"][:nc] = tg
+            m["account"][:nc] = live["account"][ix]
+            m["contract"][:nc] = live["contract"][ix]
+        m["target"][nc:] = -1
+        m["action"][nc:] = NEW
+        m["account"][nc:] = plan["account"]
+        m["contract"][nc:] = plan["contract"]
+        m["side"][nc:] = plan["side"]
+        m["offset"][nc:] = CLOSE
+        m["type"][nc:] = LIMIT
+        m["price"][nc:] = price
+        m["qty"][nc:] = plan["qty"]
+        batch = eng.submit(m, phase=PHASE_CONTINUOUS)
+        self.msgs.append(m)
+        self.orders.append(plan)
+        nos = m["order_no"][nc:].copy()
+        self.order_nos.append(nos)
+        self.prices.append(np.asarray(price, dtype=np.int64))
+        self.times.append(np.full(len(plan), t, dtype=np.int64))
+        if len(plan) and plan["phase"][0] == LIQ_PHASE_MEMBER:
+            self.member_plan = plan
+            self.member_nos = nos
+        return [batch]
+
+    # --- the loop's calls --------------------------------------------------------------------
+    def session_start(self, k: int, t: int, due: np.ndarray) -> list:
+        """At the start of session ``k``: the member phase of ① (``k == 0``), what is
+        pending for the exchange (LIQ-02, ②)."""
+        batches = []
+        if k == 0 and bool(np.any(due)):
+            reserve = self.engine.account_state()["reserve"]
+            shortfall = np.where(np.asarray(due) != 0, np.maximum(-reserve, 0.0), 0.0)
+            if bool(np.any(shortfall > 0)):
+                batches += self._submit(self._plan(shortfall=shortfall), t)
+        if len(self.pending):
+            pending, self.pending = self.pending, np.zeros(0, LIQ_ORDER_DTYPE)
+            batches += self._submit(pending, t)
+        return batches
+
+    def session_end(self, k: int, t: int, handoffs: np.ndarray | None) -> list:
+        """At the end of session ``k``: end of the member's sessions (LIQ-02: cancel the
+        remainder, hand it to the exchange for the next session); ② hand-offs."""
+        batches = []
+        more = k + 1 < self.n_sessions
+        if k == self.member_sessions - 1 and self.member_plan is not None:
+            nos = self.member_nos
+            status, filled, _ = self.engine.order_status(nos)
+            live = (status == ST_ACCEPTED) | (status == ST_PARTIAL)
+            if live.any():
+                m = np.zeros(int(live.sum()), dtype=MSG_DTYPE)
+                m["order_no"] = self.desk.numbers(len(m))
+                m["ts"] = t
+                m["action"] = CANCEL
+                m["target"] = nos[live]
+                m["account"] = self.member_plan["account"][live]
+                m["contract"] = self.member_plan["contract"][live]
+                m["source"] = SRC_LIQUIDATION
+                batches.append(self.engine.submit(m, phase=PHASE_CONTINUOUS))
+                self.msgs.append(m)
+            if more:
+                exch = phase_after_member(self.member_plan, filled)
+                self.pending = np.concatenate([self.pending, exch])
+        if handoffs is not None and len(handoffs) and more:
+            plan = self._plan(handoffs=handoffs, phase=LIQ_PHASE_EXCHANGE)
+            self.pending = np.concatenate([self.pending, plan])
+        return batches
+
+    def finish(self) -> pl.DataFrame | None:
+        """After the close: the day's message states into the desk; ``liquidations`` rows."""
+        msgs = np.concatenate(self.msgs) if self.msgs else np.zeros(0, MSG_DTYPE)
+        status, filled, reason = self.engine.order_status(msgs["order_no"])
+        self.desk.msgs.append(msgs)
+        self.desk.status.append(status)
+        self.desk.filled.append(filled)
+        self.desk.reason.append(reason)
+        if not self.orders:
+            return None
+        plan = np.concatenate(self.orders)
+        nos = np.concatenate(self.order_nos)
+        st, fl, _ = self.engine.order_status(nos)
+        return liquidations_table(
+            self.day,
+            plan,
+            nos,
+            np.concatenate(self.times),
+            np.concatenate(self.prices),
+            fl,
+            st,
+            self.index,
+        )
+
+
+def liquidations_table(
+    day: dt.date,
+    plan: np.ndarray,
+    order_no: np.ndarray,
+    at: np.ndarray,
+    price: np.ndarray,
+    filled: np.ndarray,
+    status: np.ndarray,
+    index: Index,
+) -> pl.DataFrame:
+    """``liquidations`` rows: one per liquidation order (SCENARIO.md columns first)."""
+    n = len(plan)
+    acc = plan["account"].astype(np.int64)
+    con = plan["contract"].astype(np.int64)
+    trig = plan["trigger"].astype(np.int64)
+    df = pl.DataFrame(
+        {
+            "day": pl.repeat(day, n, dtype=pl.Date, eager=True),
+            "at": pl.Series(np.asarray(at, dtype=np.int64)).cast(DT),
+            "account": names(acc, index.accounts),
+            "member": names(acc, index.member_of_account),
+            "symbol": names(con, index.contracts),
+            "trigger": names(trig, LIQ_TRIGGER_NAMES),
+            "phase": names(plan["phase"], LIQ_PHASE_NAMES),
+            "side": names(plan["side"], SIDE_NAMES),
+            "qty": plan["qty"].astype(np.int64),
+            "filled": np.asarray(filled, dtype=np.int64),
+            "order_no": np.asarray(order_no, dtype=np.int64),
+            "price": float_prices(price, index.tick[con]) if n else np.zeros(0),
+            "status": names(status, STATUS_NAMES),
+            "rule": pl.Series(
+                [_RULES.get(int(x), "LIQ-01, LIQ-02") for x in trig], dtype=pl.String
+            ),
+        }
+    )
+    return conform(df, "liquidations")
+
+
+__all__ = ["DayLiquidation", "Desk", "liquidations_table"]
