@@ -10,12 +10,12 @@ reference engine reproduces them bit for bit.
 
 from __future__ import annotations
 
-from riskcore._jit import njit
+from riskcore._jit import njit, njit_inline
 from riskcore.engine.layout import F_LONG, F_PEND_BUY, F_PEND_SELL, F_SHORT
 from riskcore.records import BUY, MARGIN_BOTH, OPEN, SELL
 
 
-@njit
+@njit_inline
 def per_lot_freeze(cs, c, px):
     """Margin plus opening fee of one lot at ``px`` ticks, CNY (MARGIN-02)."""
     tv = cs[c].tick_value
@@ -35,7 +35,7 @@ def position_margin(p, prev_settle, tick_value, rate, method):
     return float(max(long_val, short_val)) * tick_value * rate
 
 
-@njit
+@njit_inline
 def reserve_order(acct, pos, inv, mem, n_c, a, c, side, offset, qty, per_lot):
     """Book a newly accepted order's pending lots and freeze (MARGIN-02, POS-01, MATCH-03)."""
     if offset == OPEN:
@@ -49,7 +49,7 @@ def reserve_order(acct, pos, inv, mem, n_c, a, c, side, offset, qty, per_lot):
         pos[a * n_c + c].pend_close_short += qty
 
 
-@njit
+@njit_inline
 def release_order(acct, pos, inv, mem, n_c, a, c, side, offset, qty, per_lot):
     """Undo :func:`reserve_order` for ``qty`` lots that will never trade (cancel)."""
     if offset == OPEN:
@@ -63,7 +63,7 @@ def release_order(acct, pos, inv, mem, n_c, a, c, side, offset, qty, per_lot):
         pos[a * n_c + c].pend_close_short -= qty
 
 
-@njit
+@njit_inline
 def apply_fill_side(cs, acct, pos, inv, mem, method, a, c, side, offset, q, price, per_lot):
     """Apply one side of a fill of ``q`` lots at ``price`` ticks to account ``a``.
 

@@ -10,7 +10,7 @@ whenever the engine next reaches a later time. ``docs/engine-semantics.md`` is t
 
 from __future__ import annotations
 
-from riskcore._jit import njit
+from riskcore._jit import njit, njit_inline
 from riskcore.engine.layout import (
     C_DURATION,
     C_N_STATES,
@@ -37,7 +37,7 @@ from riskcore.records import (
 )
 
 
-@njit
+@njit_inline
 def emit_state(states, ctr, ts, cs, c, state, reason):
     """Append one market-state record with the band now in force."""
     k = ctr[C_N_STATES]
@@ -64,7 +64,7 @@ def enter_state(states, ctr, ts, cs, c, state, reason):
     emit_state(states, ctr, ts, cs, c, state, reason)
 
 
-@njit
+@njit_inline
 def touch_side(cs, c):
     """MR_TOUCH_UPPER if the best bid stands at the upper breaker price, MR_TOUCH_LOWER if
     the best ask stands at the lower one, else -1 (BRK-02)."""
@@ -126,7 +126,7 @@ def fire_timers(ts, cs, states, ctr):
         refresh_next_timer(cs, ctr)
 
 
-@njit
+@njit_inline
 def evaluate_touch(ts, cs, c, states, ctr):
     """Start or reset the BRK-02 clock of contract ``c`` after its quotes may have changed."""
     state = cs[c].mstate

@@ -105,7 +105,7 @@ from riskcore.records import (
 
 
 # --------------------------------------------------------------------------- output records
-@njit
+@njit_inline
 def emit_event(events, ctr, ts, order_no, account, contract, qty, leaves, kind, reason, side):
     """Append one order event (unless event recording is off)."""
     if ctr[C_RECORD_EVENTS] == 0:
@@ -134,7 +134,7 @@ def trade_kind(src_a, src_b, default):
     return default
 
 
-@njit
+@njit_inline
 def emit_fill(
     fills,
     ctr,
@@ -200,7 +200,7 @@ def cancel_resting(
     slot_free(pool, ctr, slot)
 
 
-@njit
+@njit_inline
 def fill_resting(slot, q, lv, g, pool, cs, ords, ctr):
     """Take ``q`` lots off resting ``slot`` at level ``g``; return its event kind."""
     pool[slot].leaves -= q
@@ -221,7 +221,7 @@ def fill_resting(slot, q, lv, g, pool, cs, ords, ctr):
 
 
 # --------------------------------------------------------------------------- pre-trade checks
-@njit
+@njit_inline
 def check_new_order(m, phase, cs, acct, pos, inv, mem, hedge):
     """First failing pre-trade check of a NEW message (MATCH-07 order), or 0 = pass.
 

@@ -15,7 +15,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from riskcore._jit import DISABLED, njit
+from riskcore._jit import DISABLED, njit_inline
 from riskcore.records import CANCEL
 
 AHEAD_STATE = 12  # messages ahead: fetch the target's per-order state
@@ -50,7 +50,7 @@ def _prefetch_python(arr, idx):
 prefetch = _prefetch_python if DISABLED else _prefetch
 
 
-@njit
+@njit_inline
 def prefetch_ahead(msgs, k, ords, pool, acct, pos, inv):
     """Prefetch what the messages a few places after ``k`` will touch."""
     n = len(msgs)
