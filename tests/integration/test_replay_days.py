@@ -249,21 +249,22 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
     res = sim.run(scenario(orders=TWO_DAYS))
     settled = ("settlements", "accounts_daily", "margin_calls", "notices")
     settled += ("large_trader_reports", "limit_breaches", "overdue_reports")
-    settled += ("liquidations", "reductions")
+    settled += ("liquidations", "reductions", "guarantee_fund", "defaults", "warnings")
     for name in ("orders", "trades", "market_states", "prices", "events", *settled):
         assert res[name].schema == SCHEMAS[name], name
-    assert "prices" in res and "settlements" in res and "guarantee_fund" not in res
-    with pytest.raises(KeyError, match="not filled yet"):
-        res["guarantee_fund"]
+    assert "prices" in res and "settlements" in res and "warnings" in res
+    with pytest.raises(KeyError):
+        res["no_such_table"]
     assert repr(res).startswith("<Result 'sim-test' seed=7 days=2: orders=6, trades=3")
     out = res.save(tmp_path / "run")
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["accounts_daily.parquet", "events.parquet",
-                     "large_trader_reports.parquet", "limit_breaches.parquet",
-                     "liquidations.parquet", "margin_calls.parquet", "market_states.parquet",
+    assert files == ["accounts_daily.parquet", "defaults.parquet", "events.parquet",
+                     "guarantee_fund.parquet", "large_trader_reports.parquet",
+                     "limit_breaches.parquet", "liquidations.parquet", "margin_calls.parquet",
+                     "market_states.parquet",
                      "notices.parquet", "orders.parquet", "overdue_reports.parquet",
                      "prices.parquet", "reductions.parquet", "settlements.parquet",
-                     "summary.json", "trades.parquet"]  # fmt: skip
+                     "summary.json", "trades.parquet", "warnings.parquet"]  # fmt: skip
     back = pl.read_parquet(out / "orders.parquet")
     assert back.schema == SCHEMAS["orders"] and back.equals(res["orders"])
     for name in settled:
@@ -273,13 +274,14 @@ def test_tables_have_exact_schemas_and_result_api(scenario, tmp_path):
                            "settlements": 6, "accounts_daily": 6, "margin_calls": 0,
                            "liquidations": 0, "reductions": 0,
                            "large_trader_reports": 0, "notices": 0, "limit_breaches": 0,
-                           "overdue_reports": 0, "events": 0}  # fmt: skip
+                           "overdue_reports": 0, "guarantee_fund": 4, "defaults": 0,
+                           "warnings": 0, "events": 0}  # fmt: skip
     assert s["failed_expectation"] is None
     assert {"load", "kernel", "end_of_day", "write"} <= set(s["time_s"])
     assert s["time_s"]["write"] is not None
     assert set(s["versions"]) >= {"riskcore", "numpy", "numba", "polars"}
     assert not set(settled) & set(s["tables_not_filled"])
-    assert "guarantee_fund" in s["tables_not_filled"]
+    assert s["tables_not_filled"] == []
 
 
 def test_overrides_and_progress(scenario):

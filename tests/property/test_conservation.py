@@ -112,9 +112,16 @@ def check_tables(res: sim.Result) -> None:
     assert prev.height == 6
     flow = d.with_columns(
         change=pl.col("equity") - pl.col("equity").shift(1).over("account"),
-        expect=pl.col("pnl") + pl.col("deposits") - pl.col("withdrawals") - pl.col("fees"),
+        expect=pl.col("pnl")
+        + pl.col("deposits")
+        - pl.col("withdrawals")
+        - pl.col("fees")
+        + pl.col("covered"),
     ).drop_nulls("change")
     assert (flow["change"] - flow["expect"]).abs().max() < 0.05
+    # FUND-02: what the waterfall's layers paid is what the accounts were covered
+    paid = res["defaults"].filter(pl.col("layer") != "uncovered")["amount"].sum()
+    assert abs(paid - d["covered"].sum()) < 0.05 * max(1, d.height)
     calls = res["margin_calls"]
     called = d.filter(pl.col("margin_call") > 0).height
     assert calls.height == called

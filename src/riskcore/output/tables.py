@@ -143,6 +143,7 @@ SCHEMAS: dict[str, pl.Schema] = {
             # added columns
             "pnl": pl.Float64,
             "realised": pl.Float64,
+            "covered": pl.Float64,
         }
     ),
     "margin_calls": pl.Schema(
@@ -259,6 +260,35 @@ SCHEMAS: dict[str, pl.Schema] = {
             "rule": pl.String,
         }
     ),
+    "guarantee_fund": pl.Schema(
+        {
+            "day": pl.Date,
+            "member": pl.String,
+            "basic": pl.Float64,
+            "variable": pl.Float64,
+            "total": pl.Float64,
+        }
+    ),
+    "defaults": pl.Schema(
+        {
+            "day": pl.Date,
+            "member": pl.String,
+            "layer": pl.String,
+            "amount": pl.Float64,
+            "remaining_loss": pl.Float64,
+        }
+    ),
+    "warnings": pl.Schema(
+        {
+            "day": pl.Date,
+            "at": DT,
+            "party": pl.String,
+            "party_kind": pl.String,
+            "trigger": pl.String,
+            "measure": pl.String,
+            "detail": pl.String,
+        }
+    ),
     "events": pl.Schema(
         {
             "day": pl.Date,
@@ -304,6 +334,16 @@ Position limits and large-trader reports (POS-01..04, LTR-01/02; :mod:`riskcore.
 - ``overdue_reports`` (added; LTR-02, the WARN-01 ⑤ trigger for the warnings module): one
   row per unfiled report at the close it was due, ``day``/``at`` that close,
   ``report_day`` the settlement that made it, ``trigger`` ``overdue_report``.
+
+Guarantee funds and defaults (FUND-01/02/03; :mod:`riskcore.sim.funds`):
+
+- ``guarantee_fund`` (member-day): ``basic`` (the scenario's ``guarantee_fund``),
+  ``variable`` (the member's share of ``variable_fund_pool``, re-shared every
+  ``variable_fund_interval`` trading days) and ``total``, CNY: the requirement.
+- ``defaults`` (waterfall layer used by a defaulting member at a settlement): ``layer`` a
+  FUND-02 name (``member_capital``, ``defaulter_guarantee_fund``, ``member_guarantee_funds``,
+  ``exchange_risk_reserve``, ``exchange_capital``) or ``uncovered`` (FUND-03), ``amount`` CNY
+  paid by it, ``remaining_loss`` CNY still open after it.
 
 Units and meanings of the settlement tables (SETTLE-02/04, MARGIN-01/04/05/06):
 
@@ -625,10 +665,12 @@ def accounts_daily_table(
     restricted: np.ndarray,
     pnl: np.ndarray,
     realised: np.ndarray,
+    covered: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """The ``accounts_daily`` rows of one day, one per account (SETTLE-02, MARGIN-06); every
     money column float64 CNY rounded to the fen; ``equity`` = reserve + margin (of the
-    rounded values), ``available`` = reserve - frozen."""
+    rounded values), ``available`` = reserve - frozen; ``covered`` the negative equity the
+    FUND-02 waterfall paid into the account at this settlement (already in ``reserve``)."""
     n = len(accounts)
     if n == 0:
         return empty("accounts_daily")
@@ -650,6 +692,7 @@ def accounts_daily_table(
             "restricted": np.asarray(restricted) != 0,
             "pnl": money(pnl),
             "realised": money(realised),
+            "covered": money(np.zeros(n) if covered is None else covered),
         }
     )
     return conform(df, "accounts_daily")

@@ -2,7 +2,8 @@
 
 Rule SETTLE-03: every day Σ P&L over all accounts = 0 (in every contract), total cash changes
 only by deposits, withdrawals and fees (fees go to the exchange), and total long = total short
-in every contract.
+in every contract. With member defaults (FUND-02) the money the waterfall's layers pay
+into the defaulting accounts counts as a flow in, and must equal what the layers lost.
 
 :func:`check_conservation` is callable after every settlement, in the style of the engines'
 ``check()``: it raises ``AssertionError`` naming the first broken part. The day loop calls it
@@ -30,6 +31,8 @@ def check_conservation(
     withdrawals: np.ndarray | None = None,
     fees: np.ndarray | None = None,
     pnl: np.ndarray | None = None,
+    cover: np.ndarray | None = None,
+    layers_paid: float | None = None,
     rtol: float = RTOL,
     where: str = "",
 ) -> None:
@@ -50,6 +53,13 @@ def check_conservation(
     pnl : ndarray of float64, shape (n_accounts,), optional
         The day's P&L per account, CNY; with it each account is checked too (SETTLE-02):
         equity_after − equity_before = pnl + deposits − withdrawals − fees.
+    cover : ndarray of float64, shape (n_accounts,), optional
+        CNY the FUND-02 waterfall paid into each account to cover its negative equity (a flow
+        into the accounts like a deposit).
+    layers_paid : float, optional
+        CNY the waterfall's layers fell by (member capital, guarantee funds, the exchange's
+        risk reserve and capital); with ``cover``: Σ cover = layers_paid (FUND-02 moves money
+        from the layers to the defaulting accounts, none is created or lost).
     rtol : float
         Relative tolerance for money.
     where : str
@@ -88,12 +98,20 @@ def check_conservation(
     dep = zero if deposits is None else np.asarray(deposits, dtype=np.float64)
     wd = zero if withdrawals is None else np.asarray(withdrawals, dtype=np.float64)
     fee = zero if fees is None else np.asarray(fees, dtype=np.float64)
+    cov = zero if cover is None else np.asarray(cover, dtype=np.float64)
+    if layers_paid is not None:
+        tot = float(cov.sum())
+        assert abs(tot - layers_paid) <= rtol * max(1.0, abs(tot), abs(layers_paid)), (
+            f"{pre}FUND-02: the layers paid {layers_paid:.6f} CNY but the accounts were "
+            f"covered {tot:.6f} CNY"
+        )
+    dep = dep + cov
     scale = max(1.0, float(np.abs(before).sum()), float(np.abs(after).sum()))
     change = float(after.sum() - before.sum())
     flows = float(dep.sum() - wd.sum() - fee.sum())
     assert abs(change - flows) <= rtol * scale, (
-        f"{pre}SETTLE-03: total cash changed by {change:.6f} CNY but deposits - withdrawals - "
-        f"fees = {flows:.6f} CNY"
+        f"{pre}SETTLE-03: total cash changed by {change:.6f} CNY but deposits (and FUND-02 "
+        f"cover) - withdrawals - fees = {flows:.6f} CNY"
     )
     if pnl is not None:
         expect = before + np.asarray(pnl, dtype=np.float64) + dep - wd - fee

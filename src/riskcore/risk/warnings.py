@@ -595,8 +595,8 @@ def event_triggers(
         pl.col("kind").alias("trigger"),
         pl.coalesce(reason, pl.col("kind")).alias("detail"),
     )
-    member_set = pl.Series(list(members), dtype=pl.String)
-    investor_set = pl.Series(list(investors), dtype=pl.String)
+    member_set = list(members)
+    investor_set = list(investors)
     ev = ev.with_columns(
         pl.when(pl.col("party").is_in(member_set))
         .then(pl.lit("member"))

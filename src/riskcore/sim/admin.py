@@ -10,8 +10,10 @@ Every event becomes one row of the ``events`` table with a ``status``:
   next opening order is checked against it; it stays in force on the following days; a
   position already over it is a POS-04 breach found at that day's settlement; the day loop
   writes a ``notices`` row per changed contract).
+  ``complaint``, ``investigation`` and ``other`` are WARN-01 ⑥–⑧ triggers: ``applied``,
+  they go up the WARN-02 ladder in the ``warnings`` table (:mod:`riskcore.sim.warn`).
 - ``not_simulated``: kinds that belong to later issues (``halt``, ``resume``,
-  ``penalty_liquidation``, ``complaint``, ``investigation``, ``other``). They are
+  ``penalty_liquidation``). They are
   recorded, never silently dropped, and counted in ``summary.json``
   (``events_not_simulated``).
 
@@ -29,7 +31,9 @@ from riskcore.scenario import Event
 APPLIED = "applied"
 REFUSED = "refused"
 NOT_SIMULATED = "not_simulated"
-SIMULATED_KINDS = ("deposit", "withdraw", "margin_rate", "position_limit")
+WARNING_KINDS = ("complaint", "investigation", "other")
+"""Event kinds that are WARN-01 ⑥–⑧ triggers (the ``warnings`` table)."""
+SIMULATED_KINDS = ("deposit", "withdraw", "margin_rate", "position_limit", *WARNING_KINDS)
 """Event kinds the day loop applies; every other kind is recorded as ``not_simulated``."""
 
 
@@ -109,6 +113,8 @@ def apply_event(
         c = contract_no[ev.symbol]
         next_rate[c] = float(ev.rate)
         status, detail = APPLIED, "in force from this day's settlement (MARGIN-04)"
+    elif ev.kind in WARNING_KINDS:
+        status, detail = APPLIED, "a risk-warning trigger (WARN-01): see the warnings table"
     elif ev.kind == "position_limit" and pos_limit is not None:
         cons = range(len(pos_limit)) if ev.symbol is None else (contract_no[ev.symbol],)
         for c in cons:

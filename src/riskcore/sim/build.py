@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -188,6 +189,10 @@ class Carry:
     avg_long, avg_short : ndarray of float64, shape (n_accounts, n_contracts)
         Average open price of the carried long and short lots, ticks (0 where none); for
         RED-03 and LIQ-03 ``largest-loss``. Default 0.
+    funds : riskcore.sim.funds.FundState or None
+        FUND-01/02 balances (member capital, guarantee-fund drawdowns, the exchange's risk
+        reserve and capital, business volume since the last re-share); ``None`` = the
+        scenario's at the start of the run.
     """
 
     prev_settle: np.ndarray
@@ -208,6 +213,7 @@ class Carry:
     reports: pl.DataFrame | None = None
     avg_long: np.ndarray | None = None
     avg_short: np.ndarray | None = None
+    funds: Any = None
 
     def __post_init__(self) -> None:
         n_c, n_a = len(self.prev_settle), len(self.reserve)

@@ -92,9 +92,11 @@ from riskcore.risk.settlement import Settlement
 from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
 from riskcore.scenario import Event, MarginChange, Scenario
 from riskcore.sim import admin
+from riskcore.sim import funds as fund_hooks
 from riskcore.sim import positions as position_hooks
 from riskcore.sim import reduce as reduce_hooks
 from riskcore.sim import settle as settle_hooks
+from riskcore.sim import warn as warn_hooks
 from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
     Carry,
@@ -225,6 +227,10 @@ class DayState:
     avg_long: np.ndarray | None = None
     avg_short: np.ndarray | None = None
     requested: np.ndarray | None = None
+    next_funds: Any = None
+    default_cover: np.ndarray | None = None
+    fund_paid: float = 0.0
+    defaulted: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n_a, n_c = self.index.n_accounts, self.index.n_contracts
@@ -321,6 +327,7 @@ class DayState:
             reports=self.next_reports,
             avg_long=np.where(self.next_long > 0, self.avg_long, 0.0),
             avg_short=np.where(self.next_short > 0, self.avg_short, 0.0),
+            funds=self.next_funds if self.next_funds is not None else self.carry.funds,
         )
 
 
@@ -331,15 +338,19 @@ def default_hooks() -> list[EndOfDayHook]:
     """The end-of-day hooks every run gets, in order: margin-rate changes (MARGIN-04/05,
     :func:`riskcore.sim.settle.margin_rate_hook`), forced position reduction (RED-01..05,
     :func:`riskcore.sim.reduce.reduction_hook`), the daily settlement (SETTLE-02/04,
-    MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`), position-limit breaches
-    (POS-04, :func:`riskcore.sim.positions.limit_breach_hook`) and large-trader reports
-    (LTR-01/02, :func:`riskcore.sim.positions.large_trader_hook`)."""
+    MARGIN-01/06, :func:`riskcore.sim.settle.settlement_hook`), guarantee funds and member
+    defaults (FUND-01/02/03, :func:`riskcore.sim.funds.fund_hook`), position-limit breaches
+    (POS-04, :func:`riskcore.sim.positions.limit_breach_hook`), large-trader reports
+    (LTR-01/02, :func:`riskcore.sim.positions.large_trader_hook`) and the risk-warning
+    triggers (WARN-01, :func:`riskcore.sim.warn.warning_hook`)."""
     return [
         settle_hooks.margin_rate_hook,
         reduce_hooks.reduction_hook,
         settle_hooks.settlement_hook,
+        fund_hooks.fund_hook,
         position_hooks.limit_breach_hook,
         position_hooks.large_trader_hook,
+        warn_hooks.warning_hook,
     ]
 
 
@@ -842,6 +853,8 @@ def _check_day(state: DayState, carry: Carry, nxt: Carry) -> None:
         withdrawals=state.withdrawals,
         fees=state.accounts["fees"],
         pnl=None if settled is None else settled.pnl_account,
+        cover=state.default_cover,
+        layers_paid=None if state.default_cover is None else state.fund_paid,
         where=state.day.isoformat(),
     )
     state.engine.check()

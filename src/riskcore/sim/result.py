@@ -6,9 +6,10 @@ and the added ``events`` table; plus whatever end-of-day hooks and the loop emit
 ``margin_calls`` and ``notices`` (:mod:`riskcore.sim.settle`), ``large_trader_reports`` and
 the added ``limit_breaches`` and ``overdue_reports`` (:mod:`riskcore.sim.positions`),
 ``liquidations`` (:mod:`riskcore.sim.liquidate`) and ``reductions``
-(:mod:`riskcore.sim.reduce`). The other SCENARIO.md tables (``guarantee_fund``,
-``defaults``, ``warnings``) belong to later issues and are not written;
-``summary["tables_not_filled"]`` lists them.
+(:mod:`riskcore.sim.reduce`), ``guarantee_fund`` and ``defaults``
+(:mod:`riskcore.sim.funds`) and ``warnings`` (:mod:`riskcore.sim.warn`, built after the
+run from the tables and the warning hook's triggers). ``summary["tables_not_filled"]``
+lists the SCENARIO.md tables a run did not write (e.g. with other hooks).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from riskcore.output.write import write_run
 from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
 from riskcore.sim.loop import RunRecords
+from riskcore.sim.warn import warnings_table
 
 TABLE_ORDER = (*EXPECT_TABLES, "events")
 """Every table name a run folder may hold, in the order they are written."""
@@ -79,8 +81,13 @@ def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
         "events": events_table(rec.events),
     }
     for name, frames in rec.records.items():
+        if name.startswith("_"):  # working records of the hooks, not tables
+            continue
         frames = [f for f in frames if f is not None]
         tables[name] = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+    warnings = warnings_table(rec, tables)  # WARN-01/02, from the tables and the hook
+    if warnings is not None:
+        tables["warnings"] = warnings
     order = {name: i for i, name in enumerate(TABLE_ORDER)}
     return dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
 
