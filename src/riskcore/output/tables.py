@@ -27,6 +27,10 @@ from riskcore.records import (
     STATE_REASON_NAMES,
     STATUS_NAMES,
 )
+from riskcore.risk.guarantee_fund import GUARANTEE_FUND_SCHEMA
+from riskcore.risk.large_traders import REPORT_SCHEMA
+from riskcore.risk.warnings import WARNING_SCHEMA
+from riskcore.risk.waterfall import DEFAULTS_SCHEMA
 
 DT = pl.Datetime("ns")
 PRICE_DECIMALS = 9
@@ -172,25 +176,7 @@ SCHEMAS: dict[str, pl.Schema] = {
             "rule": pl.String,
         }
     ),
-    "large_trader_reports": pl.Schema(
-        {
-            "day": pl.Date,
-            "due": DT,
-            "member": pl.String,
-            "member_name": pl.String,
-            "investor": pl.String,
-            "investor_name": pl.String,
-            "account": pl.String,
-            "symbol": pl.String,
-            "long": pl.Int64,
-            "short": pl.Int64,
-            "margin": pl.Float64,
-            "available": pl.Float64,
-            "filed": pl.Boolean,
-            # added columns
-            "documents": pl.List(pl.String),
-        }
-    ),
+    "large_trader_reports": pl.Schema(REPORT_SCHEMA),
     "liquidations": pl.Schema(
         {
             "day": pl.Date,
@@ -260,35 +246,9 @@ SCHEMAS: dict[str, pl.Schema] = {
             "rule": pl.String,
         }
     ),
-    "guarantee_fund": pl.Schema(
-        {
-            "day": pl.Date,
-            "member": pl.String,
-            "basic": pl.Float64,
-            "variable": pl.Float64,
-            "total": pl.Float64,
-        }
-    ),
-    "defaults": pl.Schema(
-        {
-            "day": pl.Date,
-            "member": pl.String,
-            "layer": pl.String,
-            "amount": pl.Float64,
-            "remaining_loss": pl.Float64,
-        }
-    ),
-    "warnings": pl.Schema(
-        {
-            "day": pl.Date,
-            "at": DT,
-            "party": pl.String,
-            "party_kind": pl.String,
-            "trigger": pl.String,
-            "measure": pl.String,
-            "detail": pl.String,
-        }
-    ),
+    "guarantee_fund": GUARANTEE_FUND_SCHEMA,
+    "defaults": DEFAULTS_SCHEMA,
+    "warnings": WARNING_SCHEMA,
     "events": pl.Schema(
         {
             "day": pl.Date,
