@@ -168,8 +168,9 @@ def test_pos_04_member_breach_when_open_interest_shrinks_proprietary_first(scena
     M01 holds exactly 30,000 long (P proprietary 10,000, Q client 20,000). On Friday M02 and
     M03 close 2,000 lots between them: 118,000 left, Monday's cap 29,500, M01 is 500 over.
     M01 does nothing by 11:30 on Monday: 500 lots handed to forced liquidation, from the
-    proprietary account first although Q is larger (the liquidation itself is the LIQ
-    issue's; nothing is closed or restricted here, so Monday's settlement finds it again)."""
+    proprietary account first although Q is larger. The exchange's sell-close of 500 at 13:00
+    (LIQ-02) finds no bid and expires unfilled (② is not carried, LIQ-04: it is planned
+    afresh), so Monday's settlement finds the breach again."""
     accounts = [
         acct("P", "M01", long=10_000, proprietary=True),
         acct("Q", "M01", long=20_000),
@@ -193,7 +194,11 @@ def test_pos_04_member_breach_when_open_interest_shrinks_proprietary_first(scena
     ]  # fmt: skip
     ho = seen[MON].limit_handoffs
     assert ho[["account", "qty", "side", "trigger"]].tolist() == [(0, 500, 2, 2)]
-    # nothing is closed or restricted by the hand-off itself
+    # the liquidation order found no bid: nothing closed, nobody restricted
+    liq = res["liquidations"]
+    assert liq.select("account", "trigger", "phase", "qty", "filled").rows() == [
+        ("P", "position_limit", "exchange", 500, 0)
+    ]
     assert not res["accounts_daily"]["restricted"].any()
     assert res["settlements"].filter(day=MON, account="P")["long"].to_list() == [10_000]
 
@@ -309,9 +314,34 @@ def test_pos_04_breach_not_cured_in_time_is_handed_to_liquidation(scenario):
     assert len(seen[MON].next_breaches) == 0
 
 
+def test_liq_01_02_limit_handoff_closed_by_the_exchange_in_the_next_session(scenario):
+    """Rules: LIQ-01 ②, LIQ-02, POS-04 — nobody cures: at 11:30 on Monday the 200 lots over
+    the limit are handed off from X1 (the larger account, 300). B1 has bid for 200 at 3500.0
+    since 11:29. At 13:00, the start of the next session, the exchange sells 200 for X1 to
+    close at the band price toward the close, 3500.0 x 0.94 = 3290.0; B1's resting bid takes
+    them at its own price, 3500.0 (MATCH-04). INV-X holds 300 at Monday's settlement: no new
+    breach."""
+    monday = [order("2015-08-24 11:29:00", "B1", "buy", 3500.0, 200)]
+    res, seen = cure_run(scenario, monday)
+    liq = res["liquidations"]
+    assert liq.select("day", "at", "account", "trigger", "phase", "side", "qty", "filled",
+                      "price", "rule").rows() == [
+        (MON, dt.datetime(2015, 8, 24, 13, 0), "X1", "position_limit", "exchange", "sell",
+         200, 200, 3290.0, "LIQ-01 (2), LIQ-02"),
+    ]  # fmt: skip
+    t = res["trades"].filter(kind="liquidation")
+    assert t.select("price", "qty", "sell_account", "buy_account").rows() == [
+        (3500.0, 200, "X1", "B1")
+    ]
+    assert res["settlements"].filter(day=MON, account="X1")["long"].item() == 100
+    assert len(seen[MON].next_breaches) == 0
+    assert res["limit_breaches"].filter(day=MON).height == 0
+
+
 def test_pos_04_uncured_breach_is_found_again_and_raising_the_limit_cures(scenario):
     """Rule: POS-04 — nobody acts: Monday 11:30 hands 200 lots to liquidation (X1 300 first);
-    the breach is found again at Monday's settlement (the liquidation is not simulated yet).
+    the exchange's sell-close at 13:00 finds no bid, so the breach is found again at Monday's
+    settlement.
     On Tuesday at 09:00 the limit is raised back to 600 before the window ends: cured."""
     events = [{"at": "2015-08-25 09:00:00", "kind": "position_limit", "value": 600}]
     path = scenario(accounts=BREACH_ACCOUNTS, events=LOWER + events, days=3)

@@ -12,8 +12,9 @@ Every event becomes one row of the ``events`` table with a ``status``:
   writes a ``notices`` row per changed contract).
   ``complaint``, ``investigation`` and ``other`` are WARN-01 ⑥–⑧ triggers: ``applied``,
   they go up the WARN-02 ladder in the ``warnings`` table (:mod:`riskcore.sim.warn`).
-- ``not_simulated``: kinds that belong to later issues (``halt``, ``resume``,
-  ``penalty_liquidation``). They are
+  ``penalty_liquidation`` (LIQ-01 ③): ``applied``; the day loop queues it for forced
+  liquidation from the next session start (:mod:`riskcore.sim.liquidate`).
+- ``not_simulated``: kinds that belong to later issues (``halt``, ``resume``). They are
   recorded, never silently dropped, and counted in ``summary.json``
   (``events_not_simulated``).
 
@@ -33,7 +34,16 @@ REFUSED = "refused"
 NOT_SIMULATED = "not_simulated"
 WARNING_KINDS = ("complaint", "investigation", "other")
 """Event kinds that are WARN-01 ⑥–⑧ triggers (the ``warnings`` table)."""
-SIMULATED_KINDS = ("deposit", "withdraw", "margin_rate", "position_limit", *WARNING_KINDS)
+LIQUIDATION_KINDS = ("penalty_liquidation",)
+"""Event kinds that are forced-liquidation triggers (LIQ-01 ③; queued by the day loop)."""
+SIMULATED_KINDS = (
+    "deposit",
+    "withdraw",
+    "margin_rate",
+    "position_limit",
+    *WARNING_KINDS,
+    *LIQUIDATION_KINDS,
+)
 """Event kinds the day loop applies; every other kind is recorded as ``not_simulated``."""
 
 
@@ -113,6 +123,14 @@ def apply_event(
         c = contract_no[ev.symbol]
         next_rate[c] = float(ev.rate)
         status, detail = APPLIED, "in force from this day's settlement (MARGIN-04)"
+    elif ev.kind in LIQUIDATION_KINDS:
+        what = f"{ev.qty} lots" if ev.qty is not None else "the whole position"
+        where = ev.symbol if ev.symbol is not None else "every contract held"
+        status = APPLIED
+        detail = (
+            f"forced liquidation (LIQ-01 (3)) of {what} in {where}: member phase from the "
+            "next session start, then the exchange (LIQ-02); see the liquidations table"
+        )
     elif ev.kind in WARNING_KINDS:
         status, detail = APPLIED, "a risk-warning trigger (WARN-01): see the warnings table"
     elif ev.kind == "position_limit" and pos_limit is not None:

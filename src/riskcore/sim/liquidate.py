@@ -13,10 +13,10 @@ of :mod:`riskcore.risk.liquidation`.
   :func:`~riskcore.risk.liquidation.phase_after_member` resubmits them at the start of the
   next session as **exchange phase** (LIQ-02), repriced at the band in force then.
 - **Trigger ② (LIQ-01, POS-04).** The cure window's hand-offs (``limit_handoffs``, end of
-  session ``limit_cure_sessions``) can be planned as exchange phase and go in at the start of
-  the next session (:meth:`DayLiquidation.session_end`); switched off for now
-  (``riskcore.sim.loop.LIQUIDATE_LIMIT_HANDOFFS``) until ``scenarios/position-limits.toml``
-  is retold with the liquidation.
+  session ``limit_cure_sessions``) are planned as exchange phase (LIQ-02: the cure window was
+  the member's time) and go in at the start of the next session
+  (:meth:`DayLiquidation.session_end`; switch: ``riskcore.sim.loop.LIQUIDATE_LIMIT_HANDOFFS``).
+  Nothing is planned when the window ends with the day's last session.
 - Orders are LIMIT close orders at :func:`~riskcore.risk.liquidation.liquidation_price` (the
   band price toward the close), source ``liquidation``, so their fills are of kind
   ``liquidation``. They trade through the normal matching engine (MATCH-04: at the resting
@@ -30,9 +30,26 @@ Choices where the rules are silent:
 - Order numbers: after the scenario's messages, in the order they are made (the ``orders``
   table lists them after the scenario's, ``source = liquidation``, ``origin = liquidation``;
   cancels made by the liquidation machinery are rows too).
-- Unfilled orders of the exchange phase expire at the close like any order; ① and ② are
-  planned afresh from the next settlement's margin calls and breaches, so nothing is carried
-  (LIQ-04 carry-over applies to ③-⑤, which this version does not simulate).
+- **Triggers ③-⑤ (LIQ-01).** A scenario event (``penalty_liquidation``: account, optional
+  symbol and qty; the loader has no event kinds for ④ emergency / ⑤ other yet) is queued
+  (:meth:`DayLiquidation.add_event`) and planned at the **next session start after the
+  event** (the same day's next session, or the next trading day's first session for an event
+  in the last session or after the close) with
+  :func:`~riskcore.risk.liquidation.event_handoffs` as member phase; the member's window is
+  ``liquidation_member_sessions`` sessions from there, after which the remainder goes to the
+  exchange like ①'s. Quantity: ``qty`` lots of each side the account holds in ``symbol``
+  (every contract it holds without ``symbol``), capped at the position; no ``qty`` = the
+  whole position, as held when the orders go in. At the first session a ③-⑤ plan is made
+  together with ①'s, so ① only closes what the given closes leave uncured.
+- **LIQ-04 carry-over.** Unfilled orders expire at the close like any order. Just before
+  ``expire`` (:meth:`DayLiquidation.carried`), the unfilled remainder of the ③-⑤ orders still
+  live (not handed on to the exchange phase) is taken with
+  :func:`~riskcore.risk.liquidation.carry_over` (``triggers=(3, 4, 5)``) and resubmitted at the
+  next trading day's first session start as **exchange phase**, repriced at that day's band
+  (LIQ-02: the member had its first session after the open; what remains is the exchange's).
+  The loop first takes off the lots a forced reduction (RED-01) closed for the account as a
+  requester that evening. ① and ② are planned afresh from the next settlement's margin calls
+  and breaches, so they are not carried. Carried rows' ``rule`` names LIQ-04.
 - An order time is the session start it was submitted at.
 
 Output: ``liquidations`` (one row per liquidation order: ``day, at, account, member, symbol,
@@ -70,6 +87,9 @@ from riskcore.risk.liquidation import (
     LIQ_PHASE_MEMBER,
     LIQ_PHASE_NAMES,
     LIQ_TRIGGER_NAMES,
+    LIQ_TRIGGER_PENALTY,
+    carry_over,
+    event_handoffs,
     liquidation_plan,
     liquidation_price,
     phase_after_member,
@@ -82,7 +102,17 @@ if TYPE_CHECKING:
     from riskcore.sim.build import Carry, Index
 
 _SIDE_STR = {BUY: "buy", SELL: "sell"}
-_RULES = {1: "LIQ-01 (1), LIQ-02", 2: "LIQ-01 (2), LIQ-02"}
+_RULES = {
+    1: "LIQ-01 (1), LIQ-02",
+    2: "LIQ-01 (2), LIQ-02",
+    3: "LIQ-01 (3), LIQ-02",
+    4: "LIQ-01 (4), LIQ-02",
+    5: "LIQ-01 (5), LIQ-02",
+}
+CARRY_TRIGGERS = (3, 4, 5)
+"""LIQ-04: the triggers whose unfilled remainder is carried to the next day (③-⑤)."""
+EVENT_TRIGGERS = {"penalty_liquidation": LIQ_TRIGGER_PENALTY}
+"""Scenario event kinds that are liquidation triggers (LIQ-01 ③; no kinds for ④/⑤ yet)."""
 
 
 @dataclass(eq=False)
@@ -176,8 +206,10 @@ class DayLiquidation:
     times: list[np.ndarray] = field(default_factory=list)
     msgs: list[np.ndarray] = field(default_factory=list)  # every message of the day
     pending: np.ndarray = field(default_factory=lambda: np.zeros(0, LIQ_ORDER_DTYPE))
-    member_plan: np.ndarray | None = None
-    member_nos: np.ndarray | None = None
+    events: list = field(default_factory=list)  # queued ③-⑤ (account, contract, qty, trigger)
+    members: list = field(default_factory=list)  # member phases: (last session, plan, nos)
+    live: list = field(default_factory=list)  # (plan, nos) still the day's responsibility
+    carried_rows: list[np.ndarray] = field(default_factory=list)  # per order: carried (LIQ-04)
 
     @property
     def member_sessions(self) -> int:
@@ -219,9 +251,10 @@ class DayLiquidation:
         return lo, hi
 
     # --- submitting ------------------------------------------------------------------------
-    def _submit(self, plan: np.ndarray, t: int) -> list:
+    def _submit(self, plan: np.ndarray, t: int, end: int = -1, carried: bool = False) -> list:
         """Cancel blocking own close orders, then submit ``plan`` as LIMIT close orders at
-        the band price toward the close. Returns the engine batches."""
+        the band price toward the close. Returns the engine batches. A member-phase plan's
+        window ends with session ``end``; ``carried``: resubmitted by LIQ-04."""
         plan = np.sort(plan, order="seq") if len(plan) else plan
         eng = self.engine
         pos = eng.positions()
@@ -289,33 +322,77 @@ class DayLiquidation:
         self.order_nos.append(nos)
         self.prices.append(np.asarray(price, dtype=np.int64))
         self.times.append(np.full(len(plan), t, dtype=np.int64))
-        if len(plan) and plan["phase"][0] == LIQ_PHASE_MEMBER:
-            self.member_plan = plan
-            self.member_nos = nos
+        self.carried_rows.append(np.full(len(plan), carried, dtype=bool))
+        if len(plan):
+            self.live.append((plan, nos))
+            if plan["phase"][0] == LIQ_PHASE_MEMBER:
+                self.members.append((end, plan, nos))
         return [batch]
+
+    # --- ③-⑤ events ------------------------------------------------------------------------
+    def add_event(self, account: int, contract: int, qty: int, trigger: int) -> None:
+        """Queue a LIQ-01 ③-⑤ event (``contract`` -1 = every contract, ``qty`` -1 = the whole
+        position) for the next session start."""
+        self.events.append((account, contract, qty, trigger))
+
+    def _event_handoffs(self) -> np.ndarray | None:
+        """The queued events as hand-offs at the positions held now (and empty the queue)."""
+        if not self.events:
+            return None
+        pos = self.engine.positions()
+        long = pos["long_yd"] + pos["long_td"]
+        short = pos["short_yd"] + pos["short_td"]
+        acc, con, side, qty, trig = [], [], [], [], []
+        for a, c, q, tr in self.events:
+            cons = range(self.index.n_contracts) if c < 0 else (c,)
+            for ci in cons:
+                for sd, held in ((SELL, long), (BUY, short)):
+                    if held[a, ci] > 0:
+                        acc.append(a)
+                        con.append(ci)
+                        side.append(sd)
+                        qty.append(q)
+                        trig.append(tr)
+        self.events.clear()
+        if not acc:
+            return None
+        h = event_handoffs(
+            np.array(acc), np.array(con), np.array(side), np.array(qty), np.array(trig),
+            long, short,
+        )  # fmt: skip
+        return h[h["qty"] > 0]
 
     # --- the loop's calls --------------------------------------------------------------------
     def session_start(self, k: int, t: int, due: np.ndarray) -> list:
-        """At the start of session ``k``: the member phase of ① (``k == 0``), what is
-        pending for the exchange (LIQ-02, ②)."""
+        """At the start of session ``k``: the member phase of ① (``k == 0``) and of the
+        queued ③-⑤ events, what is pending for the exchange (LIQ-02, ②, LIQ-04)."""
         batches = []
+        shortfall = None
         if k == 0 and bool(np.any(due)):
             reserve = self.engine.account_state()["reserve"]
             shortfall = np.where(np.asarray(due) != 0, np.maximum(-reserve, 0.0), 0.0)
-            if bool(np.any(shortfall > 0)):
-                batches += self._submit(self._plan(shortfall=shortfall), t)
+            if not bool(np.any(shortfall > 0)):
+                shortfall = None
+        given = self._event_handoffs()
+        if shortfall is not None or given is not None:
+            plan = self._plan(shortfall=shortfall, handoffs=given)
+            batches += self._submit(plan, t, end=k + self.member_sessions - 1)
         if len(self.pending):
             pending, self.pending = self.pending, np.zeros(0, LIQ_ORDER_DTYPE)
-            batches += self._submit(pending, t)
+            carried = pending[pending["seq"] < 0]  # LIQ-04 carry (marked by the loop)
+            if len(carried):
+                carried = carried.copy()
+                carried["seq"] = np.arange(len(carried))
+                batches += self._submit(carried, t, carried=True)
+            batches += self._submit(pending[pending["seq"] >= 0], t)
         return batches
 
     def session_end(self, k: int, t: int, handoffs: np.ndarray | None) -> list:
-        """At the end of session ``k``: end of the member's sessions (LIQ-02: cancel the
+        """At the end of session ``k``: end of a member window (LIQ-02: cancel the
         remainder, hand it to the exchange for the next session); ② hand-offs."""
         batches = []
         more = k + 1 < self.n_sessions
-        if k == self.member_sessions - 1 and self.member_plan is not None:
-            nos = self.member_nos
+        for _, plan, nos in [x for x in self.members if x[0] == k]:
             status, filled, _ = self.engine.order_status(nos)
             live = (status == ST_ACCEPTED) | (status == ST_PARTIAL)
             if live.any():
@@ -324,18 +401,31 @@ class DayLiquidation:
                 m["ts"] = t
                 m["action"] = CANCEL
                 m["target"] = nos[live]
-                m["account"] = self.member_plan["account"][live]
-                m["contract"] = self.member_plan["contract"][live]
+                m["account"] = plan["account"][live]
+                m["contract"] = plan["contract"][live]
                 m["source"] = SRC_LIQUIDATION
                 batches.append(self.engine.submit(m, phase=PHASE_CONTINUOUS))
                 self.msgs.append(m)
             if more:
-                exch = phase_after_member(self.member_plan, filled)
+                exch = phase_after_member(plan, filled)
                 self.pending = np.concatenate([self.pending, exch])
+                self.live = [x for x in self.live if x[1] is not nos]  # handed on
         if handoffs is not None and len(handoffs) and more:
             plan = self._plan(handoffs=handoffs, phase=LIQ_PHASE_EXCHANGE)
             self.pending = np.concatenate([self.pending, plan])
         return batches
+
+    def carried(self) -> np.ndarray:
+        """LIQ-04, at the close before ``expire``: the unfilled remainder of the ③-⑤ orders
+        still live, as exchange phase for the next day (``seq`` -1 marks them carried)."""
+        if not self.live:
+            return np.zeros(0, LIQ_ORDER_DTYPE)
+        plan = np.concatenate([p for p, _ in self.live])
+        nos = np.concatenate([n for _, n in self.live])
+        _, filled, _ = self.engine.order_status(nos)
+        out = carry_over(plan, filled, triggers=CARRY_TRIGGERS, phase=LIQ_PHASE_EXCHANGE)
+        out["seq"] = -1
+        return out
 
     def finish(self) -> pl.DataFrame | None:
         """After the close: the day's message states into the desk; ``liquidations`` rows."""
@@ -359,6 +449,7 @@ class DayLiquidation:
             fl,
             st,
             self.index,
+            carried=np.concatenate(self.carried_rows),
         )
 
 
@@ -371,12 +462,18 @@ def liquidations_table(
     filled: np.ndarray,
     status: np.ndarray,
     index: Index,
+    carried: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """``liquidations`` rows: one per liquidation order (SCENARIO.md columns first)."""
     n = len(plan)
     acc = plan["account"].astype(np.int64)
     con = plan["contract"].astype(np.int64)
     trig = plan["trigger"].astype(np.int64)
+    carried = np.zeros(n, dtype=bool) if carried is None else np.asarray(carried, dtype=bool)
+    rules = [
+        _RULES.get(int(x), "LIQ-01, LIQ-02") + (", LIQ-04" if cv else "")
+        for x, cv in zip(trig.tolist(), carried.tolist(), strict=True)
+    ]
     df = pl.DataFrame(
         {
             "day": pl.repeat(day, n, dtype=pl.Date, eager=True),
@@ -392,12 +489,10 @@ def liquidations_table(
             "order_no": np.asarray(order_no, dtype=np.int64),
             "price": float_prices(price, index.tick[con]) if n else np.zeros(0),
             "status": names(status, STATUS_NAMES),
-            "rule": pl.Series(
-                [_RULES.get(int(x), "LIQ-01, LIQ-02") for x in trig], dtype=pl.String
-            ),
+            "rule": pl.Series(rules, dtype=pl.String),
         }
     )
     return conform(df, "liquidations")
 
 
-__all__ = ["DayLiquidation", "Desk", "liquidations_table"]
+__all__ = ["CARRY_TRIGGERS", "EVENT_TRIGGERS", "DayLiquidation", "Desk", "liquidations_table"]

@@ -39,7 +39,10 @@ scenario's positions and the day's opening trades (RED-03, LIQ-03 ``largest-loss
 At the end of session ``limit_cure_sessions`` (default the first), between chunks, the
 position-limit breaches of the previous settlement meet their cure deadline (POS-04,
 :func:`riskcore.sim.positions.cure_window`): what is still over the limit is handed to forced
-liquidation (LIQ-01 ②; ``DayState.limit_handoffs``, ``limit_breaches`` rows). The loop has one
+liquidation (LIQ-01 ②; ``DayState.limit_handoffs``, ``limit_breaches`` rows), whose orders go in
+as exchange phase at the next session's start. ``penalty_liquidation`` events (LIQ-01 ③) are
+liquidated as member phase from the next session start after them; what ③-⑤ orders leave
+unfilled at the close carries to the next day's first session (LIQ-04). The loop has one
 Python step per session end, none per order. ``position_limit`` events set the engine's POS-01
 limit from their time on (:mod:`riskcore.sim.admin`) and write ``notices`` rows.
 
@@ -80,18 +83,21 @@ from riskcore.engine import Engine
 from riskcore.market import Market
 from riskcore.output.tables import empty, notices_table
 from riskcore.records import (
+    BUY,
     FILL_DTYPE,
     K_AUCTION,
     K_CONTINUOUS,
     K_LIQUIDATION,
     PHASE_CLOSED,
+    SELL,
+    SIDE_NAMES,
 )
 from riskcore.risk.conservation import check_conservation
 from riskcore.risk.position_limits import BREACH_DTYPE, HANDOFF_DTYPE
 from riskcore.risk.settlement import Settlement
 from riskcore.risk.settlement_price import SETTLE_METHOD_NAMES, settlement_prices
 from riskcore.scenario import Event, MarginChange, Scenario
-from riskcore.sim import admin
+from riskcore.sim import admin, liquidate
 from riskcore.sim import funds as fund_hooks
 from riskcore.sim import positions as position_hooks
 from riskcore.sim import reduce as reduce_hooks
@@ -115,8 +121,9 @@ BOOK_KINDS = (K_CONTINUOUS, K_AUCTION, K_LIQUIDATION)
 
 LOCK_NONE, LOCK_UP, LOCK_DOWN = 0, 1, 2
 
-LIQUIDATE_LIMIT_HANDOFFS = False
-"""LIQ-01 ②: plan the POS-04 hand-offs as exchange-phase liquidation orders (not yet on)."""
+LIQUIDATE_LIMIT_HANDOFFS = True
+"""LIQ-01 ②: plan the POS-04 hand-offs as exchange-phase liquidation orders, submitted at the
+start of the session after the cure window (``scenarios/position-limits.toml`` tells it)."""
 
 Progress = Callable[[int, int, dt.date], None]
 """``progress(done_messages, total_messages, day)``, called after every chunk."""
@@ -459,6 +466,8 @@ class _Run:
     account_no: dict[str, int] = field(init=False)
     contract_no: dict[str, int] = field(init=False)
     desk: Desk = field(init=False)
+    liq_events: list = field(default_factory=list)  # LIQ-01 ③-⑤ queued past a day's close
+    liq_carried: np.ndarray | None = None  # LIQ-04: carried to the next day's first session
 
     def __post_init__(self) -> None:
         n = len(self.msgs)
@@ -495,8 +504,11 @@ class _Day:
         self.liq = DayLiquidation(
             desk=run.desk, day=clk.day, engine=self.engine, market=market, carry=carry,
             index=run.index, rulebook=run.sc.rulebook, avg_long=carry.avg_long,
-            avg_short=carry.avg_short, n_sessions=n_ses,
+            avg_short=carry.avg_short, n_sessions=n_ses, events=run.liq_events,
         )  # fmt: skip
+        if run.liq_carried is not None and len(run.liq_carried):  # LIQ-04
+            self.liq.pending = run.liq_carried
+            run.liq_carried = None
 
     def submit(self, idx: np.ndarray, phase: int) -> None:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
@@ -553,7 +565,12 @@ class _Day:
             self.withdrawals, self.next_rate, self.pos_limit,
         )  # fmt: skip
         run.event_rows.append(row)
-        if ev.kind == "margin_rate" and row["status"] == admin.APPLIED:
+        if ev.kind in liquidate.EVENT_TRIGGERS and row["status"] == admin.APPLIED:
+            a = run.account_no[ev.account]
+            c = -1 if ev.symbol is None else run.contract_no[ev.symbol]
+            q = -1 if ev.qty is None else int(ev.qty)
+            self.liq.add_event(a, c, q, liquidate.EVENT_TRIGGERS[ev.kind])
+        elif ev.kind == "margin_rate" and row["status"] == admin.APPLIED:
             c = run.contract_no[ev.symbol]
             change = settle_hooks.RateChange.event(c, before[c], self.next_rate[c], ev)
             self.rate_changes.append(change)
@@ -735,6 +752,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     locked = _locked(engine, day.take_fills(), bands)  # LIMIT-04, on the book at the close
     # RED-01: close orders resting at the limit on the locked side, before they expire
     requested = reduce_hooks.requested_lots(engine, locked, bands.limit_lo, bands.limit_hi)
+    carried = day.liq.carried()  # LIQ-04: ③-⑤ remainders to the next day
     timings["end_of_day"] += perf_counter() - t0
     day.call(engine.expire, clk.close)
     liq_rows = day.liq.finish()
@@ -809,12 +827,44 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         hook(clk.day, state)
     run.fills.extend(state.extra_fills)
     run.n_trades = state.n_trades
+    run.liq_carried = _carry_after_reduction(carried, state)
     _price_rows(run.prices, state, book)
     nxt = state.carry_forward()
     if run.options.check_invariants:
         _check_day(state, carry, nxt)
     timings["end_of_day"] += perf_counter() - t0
     return nxt
+
+
+def _carry_after_reduction(carried: np.ndarray, state: DayState) -> np.ndarray:
+    """LIQ-04 carry less the lots a forced reduction (RED-01) closed that evening for the
+    account as a requester on that contract and side (its resting close orders, the
+    liquidation's among them, were what it requested), capped at the position left."""
+    if len(carried) == 0:
+        return carried
+    out = carried.copy()
+    frames = state.records.get("reductions") or []
+    red = frames[-1] if frames else None
+    if red is not None and len(red):
+        req = red.filter(
+            (pl.col("day") == state.day) & pl.col("role").is_in(["requester", "self_offset"])
+        )
+        acc_no = {a: i for i, a in enumerate(state.index.accounts)}
+        con_no = {c: i for i, c in enumerate(state.index.contracts)}
+        for r in req.iter_rows(named=True):
+            a, c = acc_no[r["account"]], con_no[r["symbol"]]
+            side = BUY if r["side"] == SIDE_NAMES[BUY] else SELL
+            left = int(r["qty"])
+            for i in np.flatnonzero(
+                (out["account"] == a) & (out["contract"] == c) & (out["side"] == side)
+            ):
+                take = min(left, int(out["qty"][i]))
+                out["qty"][i] -= take
+                left -= take
+    held = np.stack([state.next_long, state.next_short], axis=-1)
+    sx = np.where(out["side"] == SELL, 0, 1)
+    out["qty"] = np.minimum(out["qty"], held[out["account"], out["contract"], sx])
+    return out[out["qty"] > 0]
 
 
 def _average_prices(carry: Carry, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

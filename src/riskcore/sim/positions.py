@@ -25,10 +25,11 @@ kernel (``docs/engine-semantics.md`` steps 10-11). What is here:
   then are handed to forced liquidation (LIQ-01 ②) with the excess as the quantity, allocated
   to accounts (:func:`riskcore.risk.position_limits.cure_status`). The hand-offs
   (``HANDOFF_DTYPE``) are on ``DayState.limit_handoffs`` and in the ``limit_breaches`` table.
-  **The liquidation itself comes with the LIQ issue**: nothing is closed here, and no
-  account is restricted (the rules restrict nothing for a limit breach; the kernel already
-  refuses opening orders that would add to it). A breach that is not cured is found again at
-  the next settlement and handed off again after its next cure window.
+  The day loop liquidates them (:mod:`riskcore.sim.liquidate`: exchange-phase close orders
+  from the next session's start); nothing is closed here, and no account is restricted (the
+  rules restrict nothing for a limit breach; the kernel already refuses opening orders that
+  would add to it). A breach the liquidation does not cure (no counterparty) is found again
+  at the next settlement and handed off again after its next cure window.
 - :func:`pending_breaches` (after the last day): breaches whose cure window is after the
   run, ``status`` ``pending``.
 - :func:`large_trader_hook` (end of day, after the breach hook): LTR-02 first (unfiled
