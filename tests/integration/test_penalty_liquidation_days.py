@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 import riskcore.sim as sim
 from sim_helpers import order
 
@@ -136,3 +138,25 @@ def test_liq_04_forced_reduction_takes_what_would_carry(scenario):
     assert red.select("account", "qty", "price").rows() == [("A", 2, 3150.0)]
     assert res["liquidations"].filter(day=MON).height == 0
     assert res["settlements"].filter(account="A").sort("day")["long"].to_list() == [6, 6]
+
+
+@pytest.mark.parametrize(
+    ("kind", "trigger", "rule"),
+    [
+        ("emergency_liquidation", "emergency", "LIQ-01 (4)"),
+        ("other_liquidation", "other", "LIQ-01 (5)"),
+    ],
+)
+def test_liq_01_emergency_and_other_liquidation_events(scenario, kind, trigger, rule):
+    """Rules: LIQ-01 ④ ⑤, LIQ-02 — an emergency-measure or other liquidation event works like
+    the penalty one: 3 of A's 10 lots sold by the member at 09:15, trigger named in the table."""
+    accounts = [acct("A", long=10), acct("B", "M02", short=10), acct("C")]
+    orders = [order("2015-08-21 09:12:00", "C", "buy", 3480.0, 3)]
+    events = [{**penalty("2015-08-21 09:00:00", symbol="IF1509", qty=3), "kind": kind}]
+    res = sim.run(scenario(accounts=accounts, orders=orders, events=events), options=CHECK)
+    assert res["events"].row(0, named=True)["status"] == "applied"
+    liq = res["liquidations"].row(0, named=True)
+    assert (liq["trigger"], liq["phase"], liq["qty"], liq["filled"]) == (trigger, "member", 3, 3)
+    assert liq["rule"].startswith(rule)
+    s = res["settlements"].filter(day=FRI, account="A").row(0, named=True)
+    assert (s["long"], s["short"]) == (7, 0)

@@ -109,11 +109,13 @@ EVENT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "halt": (("symbol",), ()),
     "resume": (("symbol",), ()),
     "penalty_liquidation": (("account",), ("symbol", "qty")),
+    "emergency_liquidation": (("account",), ("symbol", "qty")),
+    "other_liquidation": (("account",), ("symbol", "qty")),
     "complaint": (("party",), ()),
     "investigation": (("party",), ()),
     "other": (("party",), ()),
 }
-"""Known event kinds and their keys (LIQ-01 (3), MARGIN-04, POS-04, WARN-01 (6)-(8))."""
+"""Known event kinds and their keys (LIQ-01 (3)-(5), MARGIN-04, POS-04, WARN-01 (6)-(8))."""
 EVENT_KINDS = tuple(EVENT_KEYS)
 _ALL_EVENT_KEYS = ("at", "kind", "reason", "account", "amount", "symbol", "rate", "value")
 _ALL_EVENT_KEYS = (*_ALL_EVENT_KEYS, "qty", "party")

@@ -241,7 +241,8 @@ class Event:
         Nanoseconds since 1970-01-01 of the same naive clock.
     kind : str
         deposit | withdraw | margin_rate | position_limit | halt | resume |
-        penalty_liquidation | complaint | investigation | other.
+        penalty_liquidation | emergency_liquidation | other_liquidation (LIQ-01 (3)-(5)) |
+        complaint | investigation | other (WARN-01 (6)-(8)).
     account, symbol, party, reason : str or None
     amount : float or None
         CNY (deposit, withdraw).
@@ -250,7 +251,8 @@ class Event:
     value : int or None
         New position limit, lots (position_limit, POS-04).
     qty : int or None
-        Lots to liquidate (penalty_liquidation, LIQ-01 (3)); ``None`` = the whole position.
+        Lots to liquidate (the ``*_liquidation`` kinds, LIQ-01 (3)-(5)); ``None`` = the whole
+        position.
     origin : str
         ``"FILE:LINE"`` of its ``[[events]]`` table.
     """

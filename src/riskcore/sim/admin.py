@@ -34,7 +34,7 @@ REFUSED = "refused"
 NOT_SIMULATED = "not_simulated"
 WARNING_KINDS = ("complaint", "investigation", "other")
 """Event kinds that are WARN-01 ⑥–⑧ triggers (the ``warnings`` table)."""
-LIQUIDATION_KINDS = ("penalty_liquidation",)
+LIQUIDATION_KINDS = ("penalty_liquidation", "emergency_liquidation", "other_liquidation")
 """Event kinds that are forced-liquidation triggers (LIQ-01 ③; queued by the day loop)."""
 SIMULATED_KINDS = (
     "deposit",
@@ -127,9 +127,11 @@ def apply_event(
         what = f"{ev.qty} lots" if ev.qty is not None else "the whole position"
         where = ev.symbol if ev.symbol is not None else "every contract held"
         status = APPLIED
+        trigger = {"penalty_liquidation": "(3) penalty", "emergency_liquidation": "(4) emergency"}
         detail = (
-            f"forced liquidation (LIQ-01 (3)) of {what} in {where}: member phase from the "
-            "next session start, then the exchange (LIQ-02); see the liquidations table"
+            f"forced liquidation (LIQ-01 {trigger.get(ev.kind, '(5) other')}) of {what} in "
+            f"{where}: member phase from the next session start, then the exchange (LIQ-02); "
+            "see the liquidations table"
         )
     elif ev.kind in WARNING_KINDS:
         status, detail = APPLIED, "a risk-warning trigger (WARN-01): see the warnings table"

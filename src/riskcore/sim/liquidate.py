@@ -86,7 +86,9 @@ from riskcore.risk.liquidation import (
     LIQ_PHASE_EXCHANGE,
     LIQ_PHASE_MEMBER,
     LIQ_PHASE_NAMES,
+    LIQ_TRIGGER_EMERGENCY,
     LIQ_TRIGGER_NAMES,
+    LIQ_TRIGGER_OTHER,
     LIQ_TRIGGER_PENALTY,
     carry_over,
     event_handoffs,
@@ -111,7 +113,11 @@ _RULES = {
 }
 CARRY_TRIGGERS = (3, 4, 5)
 """LIQ-04: the triggers whose unfilled remainder is carried to the next day (③-⑤)."""
-EVENT_TRIGGERS = {"penalty_liquidation": LIQ_TRIGGER_PENALTY}
+EVENT_TRIGGERS = {
+    "penalty_liquidation": LIQ_TRIGGER_PENALTY,  # LIQ-01 (3)
+    "emergency_liquidation": LIQ_TRIGGER_EMERGENCY,  # LIQ-01 (4)
+    "other_liquidation": LIQ_TRIGGER_OTHER,  # LIQ-01 (5)
+}
 """Scenario event kinds that are liquidation triggers (LIQ-01 ③; no kinds for ④/⑤ yet)."""
 
 
