@@ -297,23 +297,14 @@ def load_with_sets(file: str | Path, sets: Sequence[str] = (), seed: int | None 
         parsed.append((("scenario", "seed"), seed))
     if not parsed:
         return load_scenario(file)
-    from riskcore.scenario import loader as _loader
     from riskcore.scenario.errors import format_path
-    from riskcore.scenario.locate import Locator
+    from riskcore.scenario.loader import load_parsed, read_scenario_text
     from riskcore.scenario.rulebook import parse_toml
-    from riskcore.scenario.values import Reader
 
-    path = Path(file)
+    text = read_scenario_text(file)
+    data = apply_sets(parse_toml(text, str(Path(file))), parsed)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{file}: scenario file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{file}: cannot read the scenario file ({e})") from None
-    data = apply_sets(parse_toml(text, str(path)), parsed)
-    reader = Reader(Locator(str(path), text))
-    try:
-        return _loader._Loader(path, data, reader).load()
+        return load_parsed(file, text, data)
     except ScenarioError as e:
         keys = [format_path(p) for p, _ in parsed]
         lines = [_blame_set(line, keys) for line in e.errors]

@@ -168,16 +168,25 @@ def load_scenario(path: str | Path) -> Scenario:
         Well-formed orders the exchange would refuse are *not* errors here (MATCH-07).
     """
     path = Path(path)
-    file = str(path)
+    text = read_scenario_text(path)
+    return load_parsed(path, text, parse_toml(text, str(path)))
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The scenario file's text; a missing or unreadable file is a one-line ScenarioError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{file}: scenario file not found") from None
+        raise ScenarioError(f"{path}: scenario file not found") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{file}: cannot read the scenario file ({e})") from None
-    data = parse_toml(text, file)
-    r = Reader(Locator(file, text))
-    return _Loader(path, data, r).load()
+        raise ScenarioError(f"{path}: cannot read the scenario file ({e})") from None
+
+
+def load_parsed(path: str | Path, text: str, data: dict) -> Scenario:
+    """Validate already-parsed scenario ``data`` (e.g. with command-line overrides applied);
+    ``text`` is the file's text, for line numbers in error messages."""
+    path = Path(path)
+    return _Loader(path, data, Reader(Locator(str(path), text))).load()
 
 
 class _Loader:
