@@ -324,7 +324,9 @@ def test_limit_02_last_trading_day_has_no_limit_in_a_run(scenario):
     p = res["prices"]
     assert p["limit_up"].to_list() == [3850.0, None]
     assert p["limit_down"].to_list() == [3150.0, None]
-    assert p["settlement_price"].to_list() == [3500.0, 3900.0]
+    # SETTLE-04: the last day's settlement price is the final settlement price, not the
+    # VWAP of the day's trades (3900.0)
+    assert p["settlement_price"].to_list() == [3500.0, 3600.0]
 
 
 def test_end_of_day_hooks_emit_tables_and_credit_the_reserve(scenario):

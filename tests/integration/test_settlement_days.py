@@ -351,6 +351,21 @@ def test_settle_04_final_settlement_closes_everything_with_final_trades(scenario
     assert res.records.final.long_yd.sum() == res.records.final.short_yd.sum() == 0
 
 
+def test_settle_04_prices_table_shows_the_final_settlement_price(scenario):
+    """Rule: SETTLE-04 — on the last trading day the day's settlement price is the final
+    settlement price, in ``prices`` as in ``settlements``: the only trade, 1 lot at 3,590.0
+    (whole-day VWAP 3,590.0), does not set it; the final price 3,600.0 does."""
+    orders = [
+        order("2015-08-21 10:00:00", "A", "sell", 3590.0, 1, offset="close"),
+        order("2015-08-21 10:00:01", "C", "buy", 3590.0, 1),
+    ]
+    c = contract(last_trading_day="2015-08-21", final_settlement=3600.0)
+    res = sim.run(scenario(contracts=[c], orders=orders, days=1), options=CHECK)
+    p = row(res["prices"], day=FRI)
+    assert (p["close"], p["settlement_price"]) == (3590.0, 3600.0)
+    assert set(res["settlements"]["settlement_price"]) == {3600.0}
+
+
 def test_settlement_tables_follow_every_day(scenario):
     """SCENARIO.md: one ``accounts_daily`` row per account and day; ``settlements`` rows for
     every position (held or traded); exact dtypes; the run is deterministic (UNIT-04)."""

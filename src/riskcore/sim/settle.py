@@ -239,6 +239,7 @@ def settlement_hook(day: dt.date, state: DayState) -> None:
         fs = sc.contracts[c].final_settlement
         if fs is not None:
             price[c] = final_price_ticks(fs, index.tick[c])
+            state.settlement[c] = price[c]  # the day's settlement price (prices table)
         state.add_fills(
             final_trades(
                 long_close[:, c], short_close[:, c], int(c), int(price[c]),
