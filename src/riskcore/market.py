@@ -154,6 +154,7 @@ def make_market(
     band: float | None = None,
     circuit_breaker: float = 0.0,
     last_day: bool = False,
+    no_limit: bool = False,
     pos_limit: int = NO_LIMIT,
     member_limit: int = NO_LIMIT,
     max_order_qty: int = 1_000_000,
@@ -174,14 +175,17 @@ def make_market(
     ``prev_settle=17500`` is 3,500.0 points). The ladder and the limit band cover
     ``price_limit`` around the previous settlement. ``circuit_breaker`` > 0 sets breaker
     prices (BRK-01) and starts the day with the breaker band; ``band`` overrides the band the
-    day starts with (default: the breaker band if any, else the limit band).
+    day starts with (default: the breaker band if any, else the limit band). ``last_day``
+    marks the contract's last trading day (no breaker, LIMIT-02); ``no_limit`` says there is
+    no price limit today (state ``no_limit``; the ``price_limit`` band is then the wide range
+    the ladder holds).
     Each account is its own investor unless ``investors`` says otherwise; all accounts
     belong to member 0 unless ``members`` says otherwise.
     """
     ps = np.broadcast_to(np.asarray(prev_settle, dtype=np.int64), (n_contracts,))
     tv = np.broadcast_to(np.asarray(tick_value, dtype=np.float64), (n_contracts,))
     contracts = np.zeros(n_contracts, dtype=CONTRACT_SPEC_DTYPE)
-    breaker_on = circuit_breaker > 0 and not last_day
+    breaker_on = circuit_breaker > 0 and not last_day and not no_limit
     for i in range(n_contracts):
         lo, hi = limit_band(int(ps[i]), price_limit)
         klo, khi = limit_band(int(ps[i]), circuit_breaker) if breaker_on else (0, 0)
@@ -192,7 +196,7 @@ def make_market(
             fee_close_today=fee_close_today, prev_settle=ps[i], band_lo=blo, band_hi=bhi,
             ladder_lo=lo, ladder_hi=hi, pos_limit=pos_limit, member_limit=member_limit,
             max_order_qty=max_order_qty, limit_lo=lo, limit_hi=hi, breaker_lo=klo,
-            breaker_hi=khi, last_day=int(last_day),
+            breaker_hi=khi, last_day=int(last_day), no_limit=int(no_limit),
         )  # fmt: skip
         for name, value in row.items():
             contracts[name][i] = value

@@ -118,8 +118,8 @@ KIND_NAMES = ("continuous", "auction", "liquidation", "reduction", "offset", "fi
 MS_NORMAL = 0  # breaker armed, breaker band in force
 MS_WATCH = 1  # a quote touches a breaker price; the trigger clock runs (BRK-02)
 MS_BREAKER = 2  # breaker running (BRK-03)
-MS_LIMIT = 3  # limit band in force for the rest of the day
-MS_NO_LIMIT = 4  # last trading day: no breaker (LIMIT-02)
+MS_LIMIT = 3  # limit band in force for the rest of the day (on a last day: the last-day band)
+MS_NO_LIMIT = 4  # no price limit all day (LIMIT-02 last day without a limit, price_limit off)
 MS_CLOSED = 5  # trading stopped (record only)
 STATE_NAMES = ("normal", "watch", "breaker", "limit", "no_limit", "closed")
 
@@ -131,6 +131,7 @@ MR_TOUCH_HELD = 4
 MR_BREAKER_END = 5
 MR_QUIET = 6
 MR_SESSION_END = 7
+MR_LAST_DAY = 8  # a session opens on the contract's last trading day (LIMIT-02)
 STATE_REASON_NAMES = (
     "open",
     "touch_upper",
@@ -140,6 +141,7 @@ STATE_REASON_NAMES = (
     "breaker_end",
     "quiet",
     "session_end",
+    "last_day",
 )
 
 # --- policies ----------------------------------------------------------------------------
@@ -228,6 +230,7 @@ CONTRACT_SPEC_DTYPE = np.dtype(
         ("breaker_lo", "i8"),  # breaker prices (BRK-01), ticks; 0 = no breaker
         ("breaker_hi", "i8"),
         ("last_day", "i1"),  # 1 = the contract's last trading day (LIMIT-02)
+        ("no_limit", "i1"),  # 1 = no price limit today (LIMIT-02); limit_lo/hi = a wide range
     ],
     align=True,
 )

@@ -62,7 +62,8 @@ def test_brk_05_quiet_period_and_brk_01_breaker_off(tmp_path):
 
 def test_limit_02_last_trading_day_has_no_limit(tmp_path):
     """Rule: LIMIT-02 — on the contract's last trading day there is no breaker and no limit
-    (seed rulebook): the state is ``no_limit`` and an order 15% away is accepted."""
+    (seed rulebook): the state is ``no_limit`` (each session opened with reason ``last_day``,
+    BRK-07) and an order 15% away is accepted."""
     contract = {
         "symbol": "IF1509",
         "multiplier": 300,
@@ -78,7 +79,7 @@ def test_limit_02_last_trading_day_has_no_limit(tmp_path):
         orders=[order("2015-08-21 10:00:00", "A", "buy", 4025.0, 1, id="far")],
     )
     res = run(path)
-    assert _states(res)[0][1:3] == ("no_limit", "open")
+    assert _states(res)[0][1:3] == ("no_limit", "last_day")
     orders = res.tables["orders"].filter(pl.col("client_id") == "far")
     assert orders["status"].to_list() == ["cancelled"]  # accepted, rested, expired at the close
     assert orders["reason"].to_list() == ["EXPIRED"]

@@ -14,7 +14,7 @@ import pytest
 
 import riskcore.sim as sim
 from riskcore.output import SCHEMAS
-from sim_helpers import order
+from sim_helpers import CONTRACT, order
 
 
 def by_no(res: sim.Result) -> dict[int, dict]:
@@ -343,3 +343,32 @@ def test_end_of_day_hooks_emit_tables_and_credit_the_reserve(scenario):
     assert "settlements" not in res.summary["tables_not_filled"]
     mon = seen[dt.date(2015, 8, 24)].market.accounts["reserve"]
     assert mon.tolist() == pytest.approx([9_494_120.0, 9_747_560.0, 9_747_560.0])
+
+
+def test_limit_02_unit_03_settle_04_last_day_with_a_last_day_limit(scenario):
+    """Rules: LIMIT-02, BRK-07, UNIT-03, SETTLE-04 — cffex-2010 (±20 % on the last day, 15:00
+    close): on Monday, IF1509's last day, market_states says ``limit`` (reason ``last_day``),
+    never ``no_limit``; its afternoon ``closed`` record is at 15:00, not 15:15; the prices
+    table names the final settlement price's method ``final``; on Tuesday, after expiry,
+    IF1509 has no market_states rows while IF1510 has."""
+    contracts = [
+        {**CONTRACT, "last_trading_day": "2015-08-24", "final_settlement": 3600.0},
+        {**CONTRACT, "symbol": "IF1510"},
+    ]
+    path = scenario(contracts=contracts, rulebook="cffex-2010", days=3)
+    res = sim.run(path)
+    ms = res["market_states"]
+    mon = ms.filter(pl.col("day") == dt.date(2015, 8, 24), pl.col("symbol") == "IF1509")
+    assert "no_limit" not in mon["state"].to_list()
+    opens = mon.filter(pl.col("state") != "closed")
+    assert opens["state"].to_list() == ["limit", "limit"]
+    assert opens["reason"].to_list() == ["last_day", "last_day"]
+    assert opens["band_low"].to_list() == [2800.0, 2800.0]
+    closed = mon.filter(pl.col("state") == "closed")["at"].dt.strftime("%H:%M").to_list()
+    assert closed == ["11:30", "15:00"]
+    tue = ms.filter(pl.col("day") == dt.date(2015, 8, 25))
+    assert set(tue["symbol"].to_list()) == {"IF1510"} and len(tue) == 4
+    assert ms["at"].is_sorted()
+    p = res["prices"].filter(pl.col("symbol") == "IF1509")
+    assert p["settlement_method"].to_list() == ["no_trade", "final"]
+    assert p["settlement_price"].to_list() == [3500.0, 3600.0]

@@ -380,3 +380,33 @@ def test_settlement_tables_follow_every_day(scenario):
     again = sim.run(path)
     for name in ("settlements", "accounts_daily", "margin_calls", "notices"):
         assert again[name].equals(res[name]), name
+
+
+def test_limit_02_limit_04_margin_05_no_price_limit_never_locks(scenario):
+    """Rules: LIMIT-02 (no limit: the ±50 % range), LIMIT-04, MARGIN-05 ①, BRK-07 —
+    ``price_limit = false`` with the seed's 6 % breaker: the orders of
+    ``test_margin_05_raise_after_two_limit_locked_days`` trade at 3,850.0 and 4,235.0 with
+    bids left resting there, but without a limit no day is limit-locked, the margin stays
+    12 %, no breaker runs (state ``no_limit`` all day) and the prices table has no limit
+    prices."""
+    orders = [
+        order("2015-08-21 10:00:00", "C", "sell", 3850.0, 1),
+        order("2015-08-21 10:01:00", "A", "buy", 3850.0, 3),
+        order("2015-08-24 10:00:00", "C", "sell", 4235.0, 1),
+        order("2015-08-24 10:01:00", "A", "buy", 4235.0, 3),
+        order("2015-08-25 10:00:00", "C", "sell", 4200.0, 1),
+        order("2015-08-25 10:01:00", "A", "buy", 4200.0, 1),
+    ]
+    res = sim.run(scenario(rules={"price_limit": False}, orders=orders, days=3), options=CHECK)
+    p = res["prices"]
+    assert p["settlement_price"].to_list() == [3850.0, 4235.0, 4200.0]
+    assert p["locked"].to_list() == [None, None, None]
+    assert p["limit_up"].to_list() == [None, None, None]
+    assert p["limit_down"].to_list() == [None, None, None]
+    assert res["settlements"].filter(account="A")["margin_rate"].to_list() == [0.12] * 3
+    assert res["notices"].is_empty()
+    ms = res["market_states"]
+    assert set(ms["state"].to_list()) == {"no_limit", "closed"}
+    assert set(ms["reason"].to_list()) == {"open", "session_end"}
+    fri = ms.filter(pl.col("day") == FRI)
+    assert (fri["band_low"][0], fri["band_high"][0]) == (1750.0, 5250.0)  # 3500.0 -+ 50 %

@@ -63,7 +63,7 @@ def numba_has_breaker() -> bool:
 # --- a breaker-heavy day -------------------------------------------------------------------
 def breaker_market(rng: np.random.Generator, n_contracts: int, n_accounts: int):
     """Small previous settlements (so 6 % is ~60 ticks), random timers, maybe a quiet period,
-    maybe the breaker off, maybe one contract on its last day."""
+    maybe the breaker off, maybe one contract on its last day (with or without a limit)."""
     prev = rng.integers(900, 1100, n_contracts)
     market = make_market(
         n_contracts,
@@ -83,6 +83,7 @@ def breaker_market(rng: np.random.Generator, n_contracts: int, n_accounts: int):
     if n_contracts > 1 and rng.random() < 0.3:  # LIMIT-02 on the last contract
         c = market.contracts[n_contracts - 1 :]
         c["last_day"] = 1
+        c["no_limit"] = int(rng.random() < 0.5)  # without or with a last-day limit
         c["breaker_lo"] = c["breaker_hi"] = 0
         c["band_lo"], c["band_hi"] = c["limit_lo"], c["limit_hi"]
     market.validate()

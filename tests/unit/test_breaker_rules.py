@@ -26,6 +26,7 @@ from riskcore.records import (
     MARKET,
     MARKET_STATE_DTYPE,
     MR_BREAKER_END,
+    MR_LAST_DAY,
     MR_OPEN,
     MR_QUIET,
     MR_SESSION_END,
@@ -446,15 +447,17 @@ def test_brk_06_at_most_one_breaker_per_day(breaker_exchange):
 
 
 def test_limit_02_last_day_no_limit_no_breaker(exchange):
-    """Rule: LIMIT-02 — on the contract's last day: state ``no_limit`` with the last-day band
-    (here ±20 %), no breaker prices, no touches, no quiet period."""
-    ex = exchange(circuit_breaker=0.06, last_day=True, price_limit=0.20, quiet_from=QUIET)
-    spec = make_market(circuit_breaker=0.06, last_day=True, price_limit=0.20).contracts[0]
+    """Rule: LIMIT-02 — on the contract's last day without a last-day limit (seed): state
+    ``no_limit`` with the wide range (here ±20 %), opened with reason ``last_day``, no
+    breaker prices, no touches, no quiet period."""
+    kw = dict(circuit_breaker=0.06, last_day=True, no_limit=True, price_limit=0.20)
+    ex = exchange(quiet_from=QUIET, **kw)
+    spec = make_market(**kw).contracts[0]
     assert (int(spec["breaker_lo"]), int(spec["breaker_hi"]), int(spec["last_day"])) == (0, 0, 1)
     band = (14000, 21000)
     assert ex.market_state(0) == (MS_NO_LIMIT, *band)
     batch = ex.open_session(at("13:00:00"))
-    assert ex.states(batch) == [rec("13:00:00", MS_NO_LIMIT, MR_OPEN, band)]
+    assert ex.states(batch) == [rec("13:00:00", MS_NO_LIMIT, MR_LAST_DAY, band)]
     batch = ex.submit(
         ex.new(0, BUY, BRK_HI, 1, ts=at("13:10:00")),  # 0: would be a touch on another day
         ex.new(1, BUY, 20000, 1, ts=at("14:50:00")),  # 1: +14.3 %
@@ -624,3 +627,42 @@ def test_brk_03_timer_cascade_before_one_message(exchange):
     ]
     assert ex.status(1) == (ST_ACCEPTED, 0, 0)
     assert ex.eng.book() == [(0, BUY, UP_9_8, 1, 1), (0, BUY, BRK_HI, 0, 1)]
+
+
+def test_limit_02_brk_07_last_day_limit_is_state_limit(exchange):
+    """Rule: LIMIT-02, BRK-07 — on the contract's last day with a last-day limit (±20 %,
+    cffex-2010) the band is a limit: state ``limit`` all day, each session opened with reason
+    ``last_day``, no breaker (a quote at the old breaker price is no touch), no quiet period;
+    an order beyond 20 % is rejected."""
+    ex = exchange(circuit_breaker=0.06, last_day=True, price_limit=0.20, quiet_from=QUIET)
+    band = (14000, 21000)  # 17,500 x (1 -+ 20 %)
+    assert ex.market_state(0) == (MS_LIMIT, *band)
+    batch = ex.open_session(at("09:15:00"))
+    assert ex.states(batch) == [rec("09:15:00", MS_LIMIT, MR_LAST_DAY, band)]
+    batch = ex.submit(
+        ex.new(0, BUY, BRK_HI, 1, ts=at("10:00:00")),  # 0: would be a touch on another day
+        ex.new(1, SELL, 13999, 1, ts=at("10:05:00")),  # 1: under the 20 % band
+    )
+    assert ex.states(batch) == []
+    assert ex.status(1) == (ST_REJECTED, 0, R_PRICE_OUT_OF_BAND)
+    batch = ex.close_session(at("11:30:00"))
+    assert ex.states(batch) == [rec("11:30:00", MS_CLOSED, MR_SESSION_END, band)]
+    batch = ex.open_session(at("13:00:00"))
+    assert ex.states(batch) == [rec("13:00:00", MS_LIMIT, MR_LAST_DAY, band)]
+    batch = ex.close_session(at("15:00:00"))
+    assert ex.states(batch) == [rec("15:00:00", MS_CLOSED, MR_SESSION_END, band)]
+    assert ex.market_state(0) == (MS_LIMIT, *band)
+
+
+def test_limit_02_price_limit_off_is_no_limit_without_breaker(exchange):
+    """Rule: LIMIT-02, BRK-07 — a day without any price limit (``price_limit = false``;
+    not a last day): state ``no_limit`` all day, opened with reason ``open``, no breaker."""
+    ex = exchange(circuit_breaker=0.06, no_limit=True, price_limit=0.50, quiet_from=QUIET)
+    band = limit_band(17500, 0.50)
+    assert ex.market_state(0) == (MS_NO_LIMIT, *band)
+    batch = ex.open_session(at("09:15:00"))
+    assert ex.states(batch) == [rec("09:15:00", MS_NO_LIMIT, MR_OPEN, band)]
+    batch = ex.submit(ex.new(0, BUY, BRK_HI, 1, ts=at("10:00:00")))
+    assert ex.states(batch) == []
+    batch = ex.close_session(at("15:15:00"))
+    assert ex.states(batch) == [rec("15:15:00", MS_CLOSED, MR_SESSION_END, band)]

@@ -3,9 +3,11 @@
 Per contract: ``normal`` (breaker band, armed) -> ``watch`` (a quote touches a breaker price;
 BRK-02's one-minute clock runs) -> ``breaker`` (BRK-03, ten minutes inside the breaker band)
 -> ``limit`` (the limit band for the rest of the day, BRK-06); the quiet period before the
-close (BRK-05) and the end of a session (BRK-04) also lead to ``limit``. The last trading day
-is ``no_limit`` (LIMIT-02). Time-driven transitions are recorded at their exact due time,
-whenever the engine next reaches a later time. ``docs/engine-semantics.md`` is the contract.
+close (BRK-05) and the end of a session (BRK-04) also lead to ``limit``. A contract's last
+trading day has no breaker: ``limit`` all day with a last-day limit, ``no_limit`` without one
+(LIMIT-02); a day without any price limit is ``no_limit`` too. Time-driven transitions are
+recorded at their exact due time, whenever the engine next reaches a later time.
+``docs/engine-semantics.md`` is the contract.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from riskcore.engine.layout import (
 )
 from riskcore.records import (
     MR_BREAKER_END,
+    MR_LAST_DAY,
     MR_OPEN,
     MR_QUIET,
     MR_SESSION_END,
@@ -146,11 +149,13 @@ def evaluate_touch(ts, cs, c, states, ctr):
 
 @njit
 def open_session(ts, cs, states, ctr):
-    """Trading (re)starts at ``ts``: fire due timers, record each contract's state, then
-    evaluate the touches (BRK-02 counts only while trading)."""
+    """Trading (re)starts at ``ts``: fire due timers, record each contract's state (reason
+    ``last_day`` on its last trading day, LIMIT-02, else ``open``), then evaluate the touches
+    (BRK-02 counts only while trading)."""
     fire_timers(ts, cs, states, ctr)
     for c in range(len(cs)):
-        emit_state(states, ctr, ts, cs, c, cs[c].mstate, MR_OPEN)
+        reason = MR_LAST_DAY if cs[c].last_day == 1 else MR_OPEN
+        emit_state(states, ctr, ts, cs, c, cs[c].mstate, reason)
     for c in range(len(cs)):
         evaluate_touch(ts, cs, c, states, ctr)
 

@@ -11,8 +11,10 @@ normal    breaker band             touch -> watch; quiet timer -> limit
 watch     breaker band             touch lifted -> normal; held breaker_trigger ->
                                    breaker; quiet timer -> limit (wins a tie)
 breaker   breaker band             breaker_until, or a session close -> limit
-limit     limit band               (the rest of the day)
-no_limit  last-day band            (the whole day, LIMIT-02)
+limit     limit band               (the rest of the day; all day on a last day with a
+                                   last-day limit, LIMIT-02)
+no_limit  the wide no-limit range  (the whole day: a last day without a limit, or no
+                                   price limit at all, LIMIT-02)
 ========  =======================  =================================================
 """
 
@@ -55,16 +57,18 @@ class MarketState:
 
 
 def initial_state(spec: ContractSpec) -> int:
-    """``no_limit`` on the last day (LIMIT-02), else ``normal`` with the breaker armed, else
-    ``limit`` (BRK-01: breaker off, the limit band from the open)."""
-    if spec.last_day:
+    """``no_limit`` on a day without a price limit (LIMIT-02: a last day without a last-day
+    limit, or ``price_limit`` off), else ``normal`` with the breaker armed, else ``limit``
+    (BRK-01: breaker off, or a last day with its last-day limit, the limit band from the
+    open)."""
+    if spec.no_limit:
         return MS_NO_LIMIT
     return MS_NORMAL if spec.has_breaker else MS_LIMIT
 
 
 def state_band(state: int, spec: ContractSpec) -> tuple[int, int]:
     """The band ``state`` implies: the breaker band while the breaker is armed or running,
-    else the limit band (the last-day band in ``no_limit``)."""
+    else the limit band (the wide no-limit range in ``no_limit``)."""
     if state in BREAKER_STATES:
         return spec.breaker_lo, spec.breaker_hi
     return spec.limit_lo, spec.limit_hi

@@ -37,6 +37,7 @@ from riskcore.records import (
     MARKET,
     MARKET_STATE_DTYPE,
     MR_BREAKER_END,
+    MR_LAST_DAY,
     MR_OPEN,
     MR_QUIET,
     MR_SESSION_END,
@@ -299,12 +300,14 @@ class ReferenceEngine:
         """A continuous session starts at ``ts`` (BRK-04, BRK-07).
 
         Fires the timers due at or before ``ts``, records the state in force of every
-        contract (reason ``open``), then evaluates every contract's touch (BRK-02).
+        contract (reason ``last_day`` on the contract's last trading day, LIMIT-02, else
+        ``open``), then evaluates every contract's touch (BRK-02).
         """
         ts = int(ts)
         self._fire_timers(ts)
         for c, ms in enumerate(self.mstate):
-            self._write_record(ts, c, ms.state, MR_OPEN)  # not a transition: band unchanged
+            reason = MR_LAST_DAY if self.specs[c].last_day else MR_OPEN
+            self._write_record(ts, c, ms.state, reason)  # not a transition: band unchanged
         for c in range(self.n_contracts):
             self._touch(c, ts)
         return self._take_batch()
@@ -1163,8 +1166,8 @@ class ReferenceEngine:
                 f"{where}: not a state a contract can be in",
             )
             _require(
-                (ms.state == MS_NO_LIMIT) == spec.last_day,
-                f"{where}: no_limit exactly on the last day (LIMIT-02)",
+                (ms.state == MS_NO_LIMIT) == spec.no_limit,
+                f"{where}: no_limit exactly on a day without a price limit (LIMIT-02)",
             )
             if ms.state in BREAKER_STATES:
                 _require(spec.has_breaker, f"{where}: breaker state without breaker prices")

@@ -34,11 +34,13 @@ class ContractSpec:
     breaker_lo: int = 0  # breaker prices (BRK-01); 0 = no breaker
     breaker_hi: int = 0
     last_day: bool = False  # LIMIT-02
+    no_limit: bool = False  # LIMIT-02: no price limit today; limit_lo/hi = a wide range
 
     @property
     def has_breaker(self) -> bool:
-        """Whether the breaker is armed today (BRK-01: off, or the last day, LIMIT-02)."""
-        return self.breaker_hi > 0 and not self.last_day
+        """Whether the breaker is armed today (BRK-01: off, or the last day or no price limit,
+        LIMIT-02)."""
+        return self.breaker_hi > 0 and not self.last_day and not self.no_limit
 
     @classmethod
     def from_row(cls, row) -> ContractSpec:
@@ -60,6 +62,7 @@ class ContractSpec:
             breaker_lo=int(row["breaker_lo"]),
             breaker_hi=int(row["breaker_hi"]),
             last_day=bool(row["last_day"]),
+            no_limit=bool(row["no_limit"]),
         )
 
 

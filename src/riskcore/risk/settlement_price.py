@@ -30,8 +30,10 @@ SM_LAST_WINDOW = 0
 SM_EARLIER_WINDOW = 1
 SM_WHOLE_DAY = 2
 SM_NO_TRADE = 3
-SETTLE_METHOD_NAMES = ("last_window", "earlier_window", "whole_day", "no_trade")
-"""How a settlement price was found (code -> name), SETTLE-01."""
+SM_FINAL = 4  # SETTLE-04: the final settlement price on a contract's last trading day
+SETTLE_METHOD_NAMES = ("last_window", "earlier_window", "whole_day", "no_trade", "final")
+"""How a settlement price was found (code -> name): SETTLE-01, or ``final`` for the
+scenario's final settlement price on a contract's last trading day (SETTLE-04)."""
 
 
 def trading_clock(ts: np.ndarray, sessions: np.ndarray) -> np.ndarray:
@@ -183,7 +185,9 @@ def settlement_prices(
     out = np.zeros(n_c, dtype=np.int64)
     method = np.zeros(n_c, dtype=np.int8)
     contract = np.asarray(contract)
-    order = np.argsort(contract, kind="stable")
+    # stable sort by contract; 16-bit keys take numpy's radix sort (linear time)
+    keys = contract.astype(np.int16) if n_c <= np.iinfo(np.int16).max else contract
+    order = np.argsort(keys, kind="stable")
     bounds = np.searchsorted(contract[order], np.arange(n_c + 1))
     no_trade = []
     for c in range(n_c):

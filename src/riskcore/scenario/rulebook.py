@@ -225,8 +225,11 @@ class Rulebook:
     )
 
     # --- price limits and breaker (LIMIT, BRK) ---------------------------------------------
-    price_limit: float = field(
-        metadata=_m(_POS_FRACTION, "LIMIT-01: daily limit, fraction of prev settlement")
+    price_limit: float | None = field(
+        metadata=_m(
+            Optional(_POS_FRACTION, "false for no limit"),
+            "LIMIT-01: daily limit, fraction of prev settlement; None = no limit and no breaker",
+        )
     )
     last_day_limit: float | None = field(
         metadata=_m(

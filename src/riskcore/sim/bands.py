@@ -4,10 +4,11 @@
 x (1 +/- ``price_limit``) rounded toward the previous settlement (LIMIT-01, via
 :func:`riskcore.market.limit_band`); on a contract's last trading day the rulebook's
 ``last_day_limit`` or, with none, no limit: a wide technical range (``no_limit_range``, a
-simulator parameter, default +/-50 %) so the dense ladder stays finite (LIMIT-02). With a
+simulator parameter, default +/-50 %) so the dense ladder stays finite (LIMIT-02). A rulebook
+without a daily limit at all (``price_limit = false``) has that range every day. With a
 circuit breaker (BRK-01) the day opens with the breaker band, rounded the same way; the
-engine's state machine widens it to the limit band (BRK-03..06). The ladder is the day's
-widest band.
+engine's state machine widens it to the limit band (BRK-03..06). No breaker runs on a
+contract's last day nor on a day without a limit. The ladder is the day's widest band.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ class DayBands:
     limit_lo, limit_hi : ndarray of int64
         The day's limit prices (LIMIT-01; LIMIT-02 ``last_day_limit`` on a last day).
     has_limit : ndarray of bool
-        False on a last trading day without a limit (then limit_* = the technical range
-        and the ``prices`` table shows no limit prices).
+        False on a day without a price limit: a last trading day without a last-day limit,
+        or every day with ``price_limit`` off (then limit_* = the technical range, the
+        ``prices`` table shows no limit prices and no day is limit-locked, LIMIT-04).
     breaker_lo, breaker_hi : ndarray of int64
-        The breaker prices (BRK-01), 0 where there is no breaker (off, or a last day).
+        The breaker prices (BRK-01), 0 where there is no breaker (off, a last day, or no
+        price limit).
     """
 
     band_lo: np.ndarray
@@ -51,7 +54,7 @@ class DayBands:
 
 def limit_bands(
     prev_settle: np.ndarray,
-    price_limit: float,
+    price_limit: float | None,
     *,
     last_day: np.ndarray,
     last_day_limit: float | None,
@@ -64,8 +67,9 @@ def limit_bands(
     ----------
     prev_settle : ndarray of int64
         Previous settlement per contract, ticks.
-    price_limit : float
-        LIMIT-01 fraction (e.g. 0.10).
+    price_limit : float or None
+        LIMIT-01 fraction (e.g. 0.10); ``None`` = no daily price limit (the technical range
+        every day, no breaker).
     last_day : ndarray of bool
         Whether the day is the contract's last trading day.
     last_day_limit : float or None
@@ -73,7 +77,8 @@ def limit_bands(
     no_limit_range : float
         Fraction the technical range spans when there is no limit (e.g. 0.5).
     circuit_breaker : float
-        BRK-01 fraction (e.g. 0.06); 0 = no breaker. Never on a last trading day (LIMIT-02).
+        BRK-01 fraction (e.g. 0.06); 0 = no breaker. Never on a last trading day (LIMIT-02)
+        nor without a price limit.
 
     Returns
     -------
@@ -88,17 +93,16 @@ def limit_bands(
     hi = np.zeros(n, dtype=np.int64)
     has = np.ones(n, dtype=bool)
     for c in range(n):
-        if last[c] and last_day_limit is None:
+        frac = last_day_limit if last[c] else price_limit
+        if frac is None:
             frac = no_limit_range
             has[c] = False
-        else:
-            frac = last_day_limit if last[c] else price_limit
         lo[c], hi[c] = limit_band(int(prev[c]), float(frac))
     lo = np.maximum(lo, 1)
     brk_lo = np.zeros(n, dtype=np.int64)
     brk_hi = np.zeros(n, dtype=np.int64)
     if circuit_breaker > 0:
-        for c in np.flatnonzero(~last):
+        for c in np.flatnonzero(~last & has):
             brk_lo[c], brk_hi[c] = limit_band(int(prev[c]), float(circuit_breaker))
     armed = brk_hi > 0
     return DayBands(

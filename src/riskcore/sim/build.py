@@ -380,7 +380,8 @@ def day_market(
     -------
     (Market, DayBands)
         Band = the breaker band (BRK-01) or the LIMIT-01 band (LIMIT-02 on a contract's
-        last day), ladder = the day's widest band; the breaker's trigger, duration and
+        last day; the wide no-limit range without a price limit, flagged ``no_limit``),
+        ladder = the day's widest band; the breaker's trigger, duration and
         quiet period (BRK-02/03/05); pos_limit = ``carry.pos_limit`` (POS-01: the
         rulebook's ``position_limit`` as changed by ``position_limit`` events);
         member_limit per POS-02 from the carried open interest; max_order_qty; margin
@@ -417,6 +418,7 @@ def day_market(
     spec["breaker_lo"] = bands.breaker_lo
     spec["breaker_hi"] = bands.breaker_hi
     spec["last_day"] = (index.last_day == day_no).astype(np.int8)
+    spec["no_limit"] = (~bands.has_limit).astype(np.int8)  # LIMIT-02: state no_limit
     accounts = np.zeros(index.n_accounts, dtype=ACCOUNT_SPEC_DTYPE)
     accounts["investor"] = index.account_investor
     accounts["member"] = index.account_member

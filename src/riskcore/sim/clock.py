@@ -14,6 +14,9 @@ Choices where the spec is silent:
   messages for that contract at or after that time are closed (a cancel belongs to its
   target's contract).
 - After a contract's last trading day, messages for it are closed (``MARKET_CLOSED``).
+- The engine records every contract's market state at every session's start and end
+  (BRK-07); :func:`contract_states` keeps what each contract really saw: nothing for an
+  expired contract, and a ``closed`` record at a last trading day's earlier close.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskcore.records import PHASE_AUCTION, PHASE_CLOSED, PHASE_CONTINUOUS
+from riskcore.records import MS_CLOSED, PHASE_AUCTION, PHASE_CLOSED, PHASE_CONTINUOUS
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
@@ -185,3 +188,48 @@ def expired_mask(at: np.ndarray, contract: np.ndarray, last_day: np.ndarray) -> 
     known = (c >= 0) & (c < len(last_day))
     ld = np.asarray(last_day, dtype=np.int64)[np.where(known, c, 0)]
     return known & (np.floor_divide(at, DAY_NS) > ld)
+
+
+def contract_states(
+    states: list[np.ndarray], clock: DayClock, last_day: np.ndarray
+) -> list[np.ndarray]:
+    """One day's market-state records as each contract saw them (BRK-07, UNIT-03).
+
+    The engine opens and closes every contract at the day's common session times. A
+    contract after its last trading day has expired: its records are dropped. A contract
+    that closes early on its last trading day (``last_day_close``) keeps its records before
+    its close and one ``closed`` record timed at its close (the first ``closed`` record at
+    or after it); its later records are dropped. No timer runs on a last trading day (no
+    breaker, LIMIT-02), so nothing else happens to it after its close.
+
+    Parameters
+    ----------
+    states : list of ndarray of MARKET_STATE_DTYPE
+        The day's records, in the order the engine emitted them.
+    clock : DayClock
+        The day (``contract_close``: each contract's close, ns).
+    last_day : ndarray of int64
+        Per contract, its last trading day as days since the epoch.
+
+    Returns
+    -------
+    list of ndarray
+        One array (empty list if there are no records), stably sorted by time.
+    """
+    if not states:
+        return []
+    rec = np.concatenate(states)
+    c = rec["contract"].astype(np.int64)
+    keep = np.asarray(last_day, dtype=np.int64)[c] >= day_number(clock.day)
+    ts = rec["ts"].copy()
+    for k in np.flatnonzero(clock.contract_close < clock.close):
+        close = int(clock.contract_close[k])
+        after = np.flatnonzero(keep & (c == k) & (rec["ts"] >= close))
+        closed = after[rec["state"][after] == MS_CLOSED]
+        keep[after] = False
+        if len(closed):
+            keep[closed[0]] = True
+            ts[closed[0]] = close
+    out = rec[keep]
+    out["ts"] = ts[keep]
+    return [out[np.argsort(out["ts"], kind="stable")]]

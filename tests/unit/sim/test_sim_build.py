@@ -135,3 +135,34 @@ def test_margin_01_position_margin_methods():
     larger = position_margin(long, short, price, tv, rate, 1)
     assert both.tolist() == pytest.approx([4 * 17500 * 6.0])
     assert larger.tolist() == pytest.approx([3 * 17500 * 6.0])
+
+
+def test_limit_02_price_limit_off_is_the_no_limit_range_without_breaker():
+    """Rule: LIMIT-02, BRK-01 — ``price_limit`` None (``false``): every contract gets the wide
+    range (here ±50 % of 3,500.0 = 17,500 ticks: 8,750 .. 26,250), ``has_limit`` False and no
+    breaker prices although the breaker is on; a last day with a last-day limit keeps it."""
+    b = limit_bands(
+        np.array([17500, 17500]), None, last_day=np.array([False, True]), last_day_limit=0.20,
+        no_limit_range=0.5, circuit_breaker=0.06,
+    )  # fmt: skip
+    assert b.has_limit.tolist() == [False, True]
+    assert (b.limit_lo.tolist(), b.limit_hi.tolist()) == ([8750, 14000], [26250, 21000])
+    assert (b.band_lo.tolist(), b.band_hi.tolist()) == ([8750, 14000], [26250, 21000])
+    assert b.breaker_lo.tolist() == [0, 0] and b.breaker_hi.tolist() == [0, 0]
+
+
+def test_limit_02_day_market_flags_no_limit_only_without_a_limit(scenario):
+    """Rule: LIMIT-02 — the spec's ``no_limit`` flag (engine state ``no_limit``) is set on a
+    day without a price limit, not on a last day with a last-day limit (cffex-2010, ±20 %)."""
+    con = {**CONTRACT, "last_trading_day": "2015-08-21", "final_settlement": 3500.0}
+    sc = load_scenario(scenario(contracts=[con], rulebook="cffex-2010"))
+    index = Index.of(sc)
+    market, _ = day_market(sc, index, initial_carry(sc, index), FRI, no_limit_range=0.5)
+    c = market.contracts[0]
+    assert (c["last_day"], c["no_limit"], c["limit_lo"], c["limit_hi"]) == (1, 0, 14000, 21000)
+    sc = load_scenario(scenario(rules={"price_limit": False}))
+    index = Index.of(sc)
+    market, _ = day_market(sc, index, initial_carry(sc, index), FRI, no_limit_range=0.5)
+    c = market.contracts[0]
+    assert (c["last_day"], c["no_limit"], c["limit_lo"], c["limit_hi"]) == (0, 1, 8750, 26250)
+    assert (c["breaker_lo"], c["breaker_hi"]) == (0, 0)

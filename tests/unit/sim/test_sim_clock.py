@@ -10,8 +10,18 @@ import datetime as dt
 
 import numpy as np
 
-from riskcore.records import PHASE_AUCTION, PHASE_CLOSED, PHASE_CONTINUOUS
-from riskcore.sim.clock import classify, day_clocks, day_number, expired_mask
+from riskcore.records import (
+    MARKET_STATE_DTYPE,
+    MR_LAST_DAY,
+    MR_OPEN,
+    MR_SESSION_END,
+    MS_CLOSED,
+    MS_LIMIT,
+    PHASE_AUCTION,
+    PHASE_CLOSED,
+    PHASE_CONTINUOUS,
+)
+from riskcore.sim.clock import classify, contract_states, day_clocks, day_number, expired_mask
 
 T = dt.time
 SESSIONS = ((T(9, 15), T(11, 30)), (T(13, 0), T(15, 15)))
@@ -94,3 +104,44 @@ def test_messages_after_a_contracts_last_day_are_expired():
     at = np.array([ns("2015-08-21T10:00"), ns("2015-08-24T10:00"), ns("2015-08-24T10:00")])
     mask = expired_mask(at, np.array([0, 0, -1]), np.array([day_number(DAYS[0])]))
     assert mask.tolist() == [False, True, False]
+
+
+def _session_records(day: str, n_contracts: int, last_day_reason: int = MR_OPEN) -> np.ndarray:
+    """What the engine records at the sessions' starts and ends, every contract, in order."""
+    rows = []
+    for t, state, reason in (
+        ("09:15", MS_LIMIT, last_day_reason), ("11:30", MS_CLOSED, MR_SESSION_END),
+        ("13:00", MS_LIMIT, last_day_reason), ("15:15", MS_CLOSED, MR_SESSION_END),
+    ):  # fmt: skip
+        for c in range(n_contracts):
+            rows.append((ns(f"{day}T{t}"), 0, 0, c, state, reason if c == 0 else MR_OPEN))
+    out = np.zeros(len(rows), dtype=MARKET_STATE_DTYPE)
+    for name in ("ts", "band_lo", "band_hi", "contract", "state", "reason"):
+        out[name] = [r[("ts", "band_lo", "band_hi", "contract", "state", "reason").index(name)]
+                     for r in rows]  # fmt: skip
+    return out
+
+
+def test_unit_03_brk_07_closed_record_at_a_last_days_earlier_close():
+    """Rules: UNIT-03, BRK-07 — contract 0's last day is Monday with a 15:00 close: its
+    afternoon ``closed`` record is at 15:00 (not the 15:15 session end) and comes before
+    contract 1's 15:15 record; contract 1 keeps 15:15."""
+    last = np.array([day_number(DAYS[1]), NEVER])
+    clk = day_clocks(DAYS, SESSIONS, AUCTION, T(15, 0), last)[1]
+    rec = _session_records("2015-08-24", 2, MR_LAST_DAY)
+    (out,) = contract_states([rec[:4], rec[4:]], clk, last)
+    got = [(int(r["ts"]), int(r["contract"]), int(r["state"])) for r in out]
+    assert got[-2:] == [
+        (ns("2015-08-24T15:00"), 0, MS_CLOSED),
+        (ns("2015-08-24T15:15"), 1, MS_CLOSED),
+    ]
+    assert len(out) == 8 and np.all(np.diff(out["ts"]) >= 0)
+
+
+def test_brk_07_no_records_for_an_expired_contract():
+    """Rule: BRK-07 — contract 0 expired on Friday: on Monday only contract 1 has records."""
+    last = np.array([day_number(DAYS[0]), NEVER])
+    clk = day_clocks(DAYS, SESSIONS, AUCTION, T(15, 0), last)[1]
+    (out,) = contract_states([_session_records("2015-08-24", 2)], clk, last)
+    assert out["contract"].tolist() == [1, 1, 1, 1]
+    assert contract_states([], clk, last) == []
