@@ -17,4 +17,14 @@ __all__ = [
     "make_market",
     "make_messages",
     "run",
+    "sweep",
 ]
+
+
+def __getattr__(name: str):
+    """``riskcore.sweep``, imported on first use (a package that is also callable)."""
+    if name == "sweep":
+        import importlib
+
+        return importlib.import_module("riskcore.sweep")
+    raise AttributeError(f"module 'riskcore' has no attribute {name!r}")

@@ -3,9 +3,11 @@
 ::
 
     riskcore replay FILE [--out DIR] [--check] [--quiet] [--seed N] [--set KEY=VALUE ...]
+                    [--save-state] [--from RUN_DIR/state/YYYY-MM-DD]
     riskcore validate FILE [--set KEY=VALUE ...]
     riskcore list [--dir DIR]
     riskcore show DIR [--table NAME] [--head N]
+    riskcore plot RUN_DIR [--out DIR]
     riskcore --version
 
 Exit status: 0 success; 1 ``--check`` found an expectation that does not hold; 2 a bad
@@ -37,6 +39,7 @@ from typing import Any, TextIO
 
 import riskcore
 from riskcore.scenario import ScenarioError
+from riskcore.sim.state import StateError
 
 PROG = "riskcore"
 
@@ -139,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
         "-q", "--quiet", action="store_true", help="no progress bar and no summary table"
     )
     p.add_argument("--seed", type=int, metavar="N", help="override [scenario].seed")
+    p.add_argument(
+        "--save-state",
+        action="store_true",
+        help="save every day's end-of-day state to DIR/state/YYYY-MM-DD/ (to continue from)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_state",
+        metavar="STATE_DIR",
+        help="continue after the day of a saved state RUN_DIR/state/YYYY-MM-DD (rules may "
+        "differ: a what-if from that day); default --out runs/<name>-from-<day>/",
+    )
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser(
@@ -176,6 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--head", type=int, default=20, metavar="N", help="rows of the table to print (20)"
     )
     p.set_defaults(func=cmd_show)
+
+    from riskcore.plot.command import register as register_plot
+
+    register_plot(sub, common)
+
+    from riskcore.sweep.command import register as register_sweep
+
+    register_sweep(sub, common, overrides)
     return parser
 
 
@@ -328,16 +351,34 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     scenario = load_with_sets(args.file, args.sets, args.seed)
-    out = Path(args.out) if args.out else Path("runs") / scenario.name
+    state = _state_to_continue(args, scenario)
+    if args.out:
+        out = Path(args.out)
+    elif state is not None:
+        out = Path("runs") / f"{scenario.name}-from-{state.day.isoformat()}"
+    else:
+        out = Path("runs") / scenario.name
+    if state is not None and out.resolve() == state.run_dir.resolve():
+        raise UsageError(f"--out {out} is the run folder continued from; choose another --out")
+    more: dict[str, Any] = {}
+    if args.save_state:
+        more["save_state"] = out
+    if state is not None:
+        more["start_from"] = state
     show_progress = not args.quiet and _isatty(sys.stderr)
     bar = ProgressBar(sys.stderr, scenario.trading_days) if show_progress else None
     sim_started = time.perf_counter()
     try:
-        result = simulate(scenario, progress=bar)
+        result = simulate(scenario, progress=bar, **more)
+    except StateError as e:  # e.g. an order flow up to the saved day unlike the saved run's
+        raise UsageError(str(e)) from None
     finally:
         if bar is not None:
             bar.close()
     sim_time = time.perf_counter() - sim_started
+    times = result.summary.get("time_s")
+    if isinstance(times, dict):  # the scenario was loaded here, not by the run
+        times["load"] = round((times.get("load") or 0.0) + sim_started - started, 6)
 
     results = check_expectations(scenario.expect, result.tables) if args.check else []
     failure = first_failure(results)
@@ -368,13 +409,32 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def simulate(scenario: Any, progress: Callable[[int, int, Any], None] | None = None) -> Any:
-    """Run a loaded scenario with :func:`riskcore.sim.run` (imported here: it compiles)."""
+def simulate(
+    scenario: Any, progress: Callable[[int, int, Any], None] | None = None, **state: Any
+) -> Any:
+    """Run a loaded scenario with :func:`riskcore.sim.run` (imported here: it compiles);
+    ``state``: its ``save_state=`` / ``start_from=`` when given."""
     from riskcore.sim import run
 
     if progress is None:
-        return run(scenario)
-    return run(scenario, progress=progress)
+        return run(scenario, **state)
+    return run(scenario, progress=progress, **state)
+
+
+def _state_to_continue(args: argparse.Namespace, scenario: Any) -> Any:
+    """The state of ``--from`` (``riskcore.sim.state``), checked against the scenario, or
+    ``None``; a missing, corrupt or unfitting state is a :class:`UsageError`."""
+    if not args.from_state:
+        return None
+    from riskcore.sim.state import check, check_source, load_state
+
+    try:
+        state = load_state(args.from_state)
+        check(state, scenario)
+        check_source(state)
+    except StateError as e:
+        raise UsageError(str(e)) from None
+    return state
 
 
 def _summary_has_failure(out: Path, failure: Any) -> bool:

@@ -117,10 +117,10 @@ class Engine:
         cs["best_bid"] = -1
         cs["best_ask"] = -1
         cs["last_price"] = -1
-        cs["mstate"] = np.where(
-            spec["last_day"] == 1,
+        cs["mstate"] = np.where(  # LIMIT-02, BRK-01: no breaker on a last day
+            spec["no_limit"] == 1,
             MS_NO_LIMIT,
-            np.where(spec["breaker_hi"] > 0, MS_NORMAL, MS_LIMIT),
+            np.where((spec["breaker_hi"] > 0) & (spec["last_day"] == 0), MS_NORMAL, MS_LIMIT),
         )
         self.cs = cs
         total = int(cs["n_levels"].sum())
@@ -174,9 +174,21 @@ class Engine:
         n = len(self.ords)
         if max_order_no < n:
             return
-        more = np.zeros(max(max_order_no + 1, 2 * n, 1024) - n, dtype=ORDER_STATE_DTYPE)
-        more["slot"] = -1
-        self.ords = np.concatenate((self.ords, more))
+        self.reserve_orders(max(max_order_no + 1, 2 * n, 1024))
+
+    def reserve_orders(self, n_orders: int) -> None:
+        """Make room for the per-order states of order numbers ``0 .. n_orders - 1`` now.
+
+        The arrays otherwise double when an order number beyond them arrives; a caller that
+        knows the day's message count allocates once (10 bytes per order number).
+        """
+        n = len(self.ords)
+        if n_orders <= n:
+            return
+        ords = np.zeros(int(n_orders), dtype=ORDER_STATE_DTYPE)
+        ords[:n] = self.ords
+        ords["slot"][n:] = -1
+        self.ords = ords
 
     def _event_room(self, n: int) -> int:
         return n if self.ctr[C_RECORD_EVENTS] else 0
@@ -429,6 +441,9 @@ class Engine:
     def order_status(self, order_nos) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(status, filled, reason)`` of the given order numbers (0s for unknown numbers)."""
         nos = np.asarray(order_nos, dtype=np.int64)
+        if len(nos) == 0 or (int(nos.min()) >= 0 and int(nos.max()) < len(self.ords)):
+            # every number known: gather the three fields only (no row copies, no masks)
+            return tuple(self.ords[f][nos].astype(np.int64) for f in ("status", "filled", "reason"))
         known = (nos >= 0) & (nos < len(self.ords))
         rows = (
             self.ords[np.where(known, nos, 0)]

@@ -24,11 +24,15 @@ import polars as pl
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
-    "compression_level": 3,
+    "compression_level": 1,
     "statistics": True,
     "row_group_size": 1 << 20,
 }
-"""Fixed ``write_parquet`` options (so the bytes do not depend on polars' defaults)."""
+"""Fixed ``write_parquet`` options (so the bytes do not depend on polars' defaults).
+
+zstd level 1: on a 20-million-row ``orders`` table it writes about twice as fast as
+level 3 for files about 10 % larger; statistics stay on (readers skip row groups by them).
+"""
 
 
 def _fsync_dir(folder: Path) -> None:

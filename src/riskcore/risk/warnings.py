@@ -298,7 +298,8 @@ def trading_triggers(
         [f"{st[i]} self-trade attempts (limit {self_trade_limit})" for i in hit],
     )
     counts = (
-        orders.filter(
+        orders.lazy()  # only the five columns go through the filter
+        .filter(
             (pl.col("day") == day)
             & ~pl.col("source").is_in(_EXCHANGE_SOURCES)
             & pl.col("investor").is_not_null()
@@ -311,6 +312,7 @@ def trading_triggers(
         )
         .filter(pl.col("n_orders") >= min_orders)
         .sort("investor")
+        .collect()
     )
     party: list[str] = []
     trig: list[str] = []

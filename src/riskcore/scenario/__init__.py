@@ -13,6 +13,7 @@ from riskcore.scenario.model import (
     EXPECT_TABLES,
     ORDERS_SCHEMA,
     Account,
+    AgentGroup,
     Calendar,
     Contract,
     Event,
@@ -21,6 +22,7 @@ from riskcore.scenario.model import (
     Member,
     Position,
     Scenario,
+    Underlying,
 )
 from riskcore.scenario.rulebook import FeeChange, MarginChange, Rulebook
 
@@ -28,6 +30,7 @@ __all__ = [
     "EXPECT_TABLES",
     "ORDERS_SCHEMA",
     "Account",
+    "AgentGroup",
     "Calendar",
     "Contract",
     "Event",
@@ -40,5 +43,6 @@ __all__ = [
     "Rulebook",
     "Scenario",
     "ScenarioError",
+    "Underlying",
     "load_scenario",
 ]

@@ -15,22 +15,31 @@ Choices where SCENARIO.md is silent:
 - Events must fall on one of the run's trading days (any time of day); their ``account``,
   ``symbol`` and ``party`` must exist (unlike orders, events are configuration).
 - Members default to ``guarantee_fund = 0`` and ``capital = 0``; accounts to ``cash = 0``.
+- ``[accounts_file] path = "accounts.parquet"`` (or ``.csv``) adds accounts from a table whose
+  columns are the ``[[accounts]]`` keys, after the blocks, with the same checks and
+  ``FILE: row N, column 'x'`` errors (:mod:`riskcore.scenario.accounts_file`); 100,000 accounts
+  load in about a second where as many TOML blocks take seconds to parse.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from riskcore.agents.params import COMMON as AGENT_KEYS
+from riskcore.agents.params import DEFAULT_CASH, KINDS, ON_MARGIN_CALL, PARAMS, Param
+from riskcore.scenario.accounts_file import read_accounts
 from riskcore.scenario.errors import ScenarioError, suggest
 from riskcore.scenario.locate import Locator
 from riskcore.scenario.model import (
     EXPECT_TABLES,
     Account,
+    AgentGroup,
     Calendar,
     Contract,
     Event,
@@ -39,11 +48,13 @@ from riskcore.scenario.model import (
     Member,
     Position,
     Scenario,
+    Underlying,
 )
 from riskcore.scenario.orders import combine, cross_duplicates, inline_orders, read_flow
 from riskcore.scenario.rulebook import SHIPPED, Rulebook, apply_overrides, parse_toml
 from riskcore.scenario.values import (
     MISSING,
+    Array,
     Bad,
     Boolean,
     Conv,
@@ -52,6 +63,7 @@ from riskcore.scenario.values import (
     Integer,
     Number,
     Reader,
+    Record,
     String,
     Timestamp,
     describe,
@@ -67,13 +79,24 @@ TOP_KEYS = (
     "members",
     "exchange",
     "accounts",
+    "accounts_file",
     "orders",
     "flow",
     "events",
     "agents",
+    "underlying",
     "expect",
 )
-SCENARIO_KEYS = ("name", "title", "description", "start", "days", "seed", "rulebook")
+SCENARIO_KEYS = (
+    "name",
+    "title",
+    "description",
+    "start",
+    "days",
+    "seed",
+    "rulebook",
+    "agent_step",
+)
 CALENDAR_KEYS = ("sessions", "auction", "holidays")
 CONTRACT_KEYS = (
     "symbol",
@@ -99,6 +122,7 @@ ACCOUNT_KEYS = (
 )
 POSITION_KEYS = ("symbol", "long", "short", "price")
 EXPECT_KEYS = ("table", "where", "equals", "count")
+UNDERLYING_KEYS = ("source", "points", "random_walk")
 
 EVENT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys) besides at, kind and reason
@@ -237,10 +261,12 @@ class _Loader:
         members = self._members()
         exchange = self._exchange(rulebook)
         accounts = self._accounts({c.symbol for c in contracts}, {m.id for m in members})
+        agents, agent_accounts = self._agents(contracts, {m.id for m in members}, accounts)
+        accounts = accounts + agent_accounts
+        underlying = self._underlying(calendar, agents)
         self._balance(contracts, accounts)
         orders, flow_path = self._orders()
         events = self._events(calendar, contracts, members, accounts)
-        agents = self._agents()
         expect = self._expect()
         r.flush()
         return Scenario(
@@ -261,8 +287,10 @@ class _Loader:
             events=events,
             agents=agents,
             expect=expect,
+            agent_step=head.get("agent_step"),
             source=self.path,
             flow_path=flow_path,
+            underlying=underlying,
             _locator=r.loc,
         )
 
@@ -283,6 +311,7 @@ class _Loader:
             "days": r.get(t, p, "days", Integer(1, 10_000, unit="trading days")),
             "seed": r.get(t, p, "seed", Integer(0), default=0),
             "rulebook": r.get(t, p, "rulebook", String(), default="seed"),
+            "agent_step": r.get(t, p, "agent_step", _STEP, default=None),
         }
         if head["title"] is None:
             head["title"] = head["name"] or ""
@@ -465,7 +494,30 @@ class _Loader:
                 out.append(
                     Account(aid, member, investor, name, prop, cash, quota, files, positions)
                 )
-        return out
+        return out + self._accounts_file(symbols, members, [a.id for a in out])
+
+    def _accounts_file(self, symbols: set[str], members: set[str], taken: list[str]) -> list:
+        """``[accounts_file]``: the accounts of a Parquet or CSV file, after the blocks
+        (:mod:`riskcore.scenario.accounts_file`)."""
+        r = self.r
+        t = self._section("accounts_file", ("path",))
+        if t is None:
+            return []
+        p = ("accounts_file", "path")
+        rel = r.get(t, p[:1], "path", String(expected='a file name such as "accounts.parquet"'))
+        if rel is None:
+            return []
+        path = Path(rel) if Path(rel).is_absolute() else self.folder / rel
+        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            r.fail(p, f'"{rel}" is neither .csv nor .parquet')
+        elif not path.is_file():
+            r.fail(p, f"accounts file not found: {path}")
+        else:
+            try:
+                return read_accounts(path, str(path), symbols, members, taken)
+            except ScenarioError as e:
+                r.errors.extend(e.errors)
+        return []
 
     def _positions(self, t: dict, p: tuple, symbols: set[str]) -> tuple[Position, ...] | None:
         r = self.r
@@ -512,6 +564,8 @@ class _Loader:
         totals: dict[str, list[int]] = {c.symbol: [0, 0] for c in contracts}
         last: dict[str, tuple] = {}
         tables = dict(self._array("accounts", None)) if "accounts" in self.data else {}
+        if "agents" in self.data:
+            tables.update(self._array("agents", None))
         for p, t in tables.items():
             raw = t.get("positions")
             if isinstance(raw, list):
@@ -638,13 +692,117 @@ class _Loader:
         out.sort(key=lambda e: e.at_ns)  # stable: same instant keeps file order
         return tuple(out)
 
-    def _agents(self) -> tuple[dict[str, Any], ...]:
-        out = []
+    def _agents(
+        self, contracts: list[Contract], members: set[str], accounts: list[Account]
+    ) -> tuple[tuple[AgentGroup, ...], list[Account]]:
+        """``[[agents]]`` blocks (``docs/agents.md``) and the accounts they create."""
+        r = self.r
+        symbols = [c.symbol for c in contracts]
+        taken = {a.id: ("accounts",) for a in accounts}
+        groups: list[AgentGroup] = []
+        out: list[Account] = []
         for p, t in self._array("agents", None):
-            kind = self.r.get(t, p, "kind", String(expected='an agent kind such as "noise"'))
-            if kind is not None:
-                out.append(dict(t))
-        return tuple(out)
+            before = len(r.errors)
+            kind = r.get(t, p, "kind", String(KINDS))
+            if kind is None:
+                continue
+            params = PARAMS[kind]
+            allowed = (*AGENT_KEYS, *(q.name for q in params))
+            r.keys(t, p, allowed)
+            count = r.get(t, p, "count", Integer(1, 100_000, unit="agents"), default=1)
+            member = r.get(t, p, "member", _ID)
+            prefix = r.get(t, p, "prefix", _NAME, default=kind.replace("_", "-"))
+            cash = r.get(t, p, "cash", Number(0.0, unit="CNY per agent"), default=DEFAULT_CASH)
+            default_sym = symbols[0] if symbols else MISSING
+            symbol = r.get(t, p, "symbol", _SYMBOL, default=default_sym)
+            on_call = r.get(t, p, "on_margin_call", String(ON_MARGIN_CALL), default="top_up")
+            positions = self._positions(t, p, set(symbols))
+            values = {
+                q.name: r.get(t, p, q.name, _param_conv(q), default=q.default) for q in params
+            }
+            if member is not None and member not in members:
+                known = ", ".join(sorted(members)) or "none declared"
+                r.fail(
+                    (*p, "member"),
+                    f'unknown member "{member}"{suggest(member, members)} '
+                    f"(expected the id of a [[members]] block: {known})",
+                )
+            if symbol is not None and symbol not in symbols:
+                r.fail(
+                    (*p, "symbol"),
+                    f'unknown contract "{symbol}"{suggest(symbol, symbols)} '
+                    "(expected the symbol of a [[contracts]] block)",
+                )
+            if len(r.errors) != before or None in (count, member, prefix, cash, on_call):
+                continue
+            width = max(3, len(str(count)))
+            ids = tuple(f"{prefix}-{i:0{width}d}" for i in range(1, count + 1))
+            clash = [a for a in ids if a in taken]
+            if clash:
+                first = taken[clash[0]]
+                at = "an [[accounts]] block" if first == ("accounts",) else r.loc.where(first)
+                r.fail(
+                    (*p, "prefix" if "prefix" in t else "kind"),
+                    f'account id "{clash[0]}" is already used (by {at}; give another prefix)',
+                )
+                continue
+            for a in ids:
+                taken[a] = p
+            groups.append(
+                AgentGroup(
+                    kind, count, member, prefix, cash, symbol, positions or (), on_call,
+                    values, ids, r.loc.where(p),
+                )
+            )  # fmt: skip
+            out += [Account(a, member, a, a, False, cash, 0, True, positions or ()) for a in ids]
+        return tuple(groups), out
+
+    def _underlying(self, cal: Calendar, agents: tuple[AgentGroup, ...]) -> Underlying | None:
+        """``[underlying]``: ``points`` or ``random_walk`` (:mod:`riskcore.agents.underlying`)."""
+        r = self.r
+        t = self._section("underlying", UNDERLYING_KEYS)
+        if t is None:
+            for i, g in enumerate(agents):
+                if g.kind == "fundamental":
+                    r.fail(
+                        ("agents", i, "kind"),
+                        "fundamental traders follow the underlying index (expected an "
+                        "[underlying] table with points or random_walk)",
+                    )
+                    break
+            return None
+        p = ("underlying",)
+        source = r.get(t, p, "source", _TEXT, default="")
+        if ("points" in t) == ("random_walk" in t):
+            r.fail(p, "give exactly one of points = [[date, value], ...] or random_walk = { ... }")
+            return Underlying(source=source or "", origin=r.loc.where(p))
+        days = set(cal.trading_days)
+        if "points" in t:
+            pts = r.get(t, p, "points", Array(_DATED_LEVEL, min_len=1))
+            if pts is None:
+                return None
+            dates = [d for d, _ in pts]
+            if len(set(dates)) != len(dates) or dates != sorted(dates):
+                r.fail((*p, "points"), "dates must be increasing, one value per date")
+            return Underlying(points=tuple(pts), source=source or "", origin=r.loc.where(p))
+        rw = r.get(t, p, "random_walk", _RANDOM_WALK)
+        if rw is None:
+            return None
+        jumps = tuple(rw.get("jumps", ()))
+        for j, (d, _) in enumerate(jumps):
+            if d not in days:
+                r.fail(
+                    (*p, "random_walk", "jumps", j),
+                    f"{d.isoformat()} is not one of the run's trading days (a jump happens at "
+                    "a day's open)",
+                )
+        return Underlying(
+            start=rw["start"],
+            daily_vol=rw.get("daily_vol", 0.0),
+            jumps=jumps,
+            source=source or "",
+            origin=r.loc.where(p),
+        )
 
     def _expect(self) -> tuple[Expect, ...]:
         r = self.r
@@ -660,6 +818,66 @@ class _Loader:
             if len(r.errors) == before:
                 out.append(Expect(table, where, equals, count, r.loc.where(p)))
         return tuple(out)
+
+
+def _param_conv(q: Param) -> Conv:
+    """The converter of an agent parameter (:class:`riskcore.agents.params.Param`)."""
+    unit = f"{q.unit}; {q.doc}" if q.unit else q.doc
+    if q.type == "int":
+        lo = None if q.lo is None else int(q.lo)
+        return Integer(lo, None if q.hi is None else int(q.hi), unit)
+    if q.type == "float":
+        return Number(q.lo, q.hi, lo_open=q.lo_open, unit=unit)
+    return String(q.choices)
+
+
+def _dated(value_conv: Conv) -> Func:
+    def conv(value: Any) -> tuple[dt.date, float]:
+        expected = f'[date, value] such as ["2015-08-24", -0.09] (value {value_conv.expected})'
+        if not isinstance(value, list) or len(value) != 2:
+            raise Bad(f"{describe(value)} is not a pair (expected {expected})")
+        try:
+            day = Date()(value[0])
+        except Bad as e:
+            raise Bad(e.msg, (0,)) from None
+        try:
+            return day, value_conv(value[1])
+        except Bad as e:
+            raise Bad(e.msg, (1,)) from None
+
+    return Func(conv, '[date, value] pairs such as ["2015-08-24", 3500.0]')
+
+
+_DATED_LEVEL = _dated(_POSITIVE_PRICE)
+_RANDOM_WALK = Record(
+    {
+        "start": _POSITIVE_PRICE,
+        "daily_vol": Number(0.0, 1.0, unit="standard deviation of the daily log return"),
+        "jumps": Array(_dated(Number(-1.0, lo_open=True, unit="relative jump, -0.09 = -9 %"))),
+    },
+    required=("start",),
+)
+
+
+_STEP_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|min)")
+_STEP_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0}
+
+
+def _step(value: Any) -> float:
+    """``"1s"``, ``"500ms"``, ``"1min"`` or a number of seconds -> seconds (> 0)."""
+    expected = 'a duration such as "1s", "500ms" or "1min" (or a number of seconds > 0)'
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value > 0 and math.isfinite(value):
+            return float(value)
+        raise Bad(f"{describe(value)} is not > 0 (expected {expected})")
+    if isinstance(value, str):
+        m = _STEP_RE.fullmatch(value.strip())
+        if m and float(m[1]) > 0:
+            return float(m[1]) * _STEP_UNITS[m[2]]
+    raise Bad(f"{describe(value)} is not a duration (expected {expected})")
+
+
+_STEP = Func(_step, 'a duration such as "1s"')
 
 
 def _on_tick(price: float, tick: float) -> bool:

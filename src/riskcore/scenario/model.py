@@ -40,20 +40,26 @@ EXPECT_TABLES = (
 added ones (``limit_breaches``, ``overdue_reports``: POS-04 and LTR-02, see
 :data:`riskcore.output.tables.SCHEMAS`)."""
 
+ACTION_ENUM = pl.Enum(["new", "cancel"])
+SIDE_ENUM = pl.Enum(["buy", "sell"])
+OFFSET_ENUM = pl.Enum(["open", "close"])
+TYPE_ENUM = pl.Enum(["limit", "market", "fak", "fok"])
+
 ORDERS_SCHEMA = pl.Schema(
     {
         "at": pl.Int64,
-        "action": pl.String,
-        "account": pl.String,
-        "symbol": pl.String,
-        "side": pl.String,
-        "offset": pl.String,
-        "type": pl.String,
+        "action": ACTION_ENUM,
+        "account": pl.Categorical(),
+        "symbol": pl.Categorical(),
+        "side": SIDE_ENUM,
+        "offset": OFFSET_ENUM,
+        "type": TYPE_ENUM,
         "price": pl.Float64,
         "qty": pl.Int64,
         "client_id": pl.String,
         "target": pl.String,
-        "origin": pl.String,
+        "origin": pl.Categorical(),
+        "origin_row": pl.Int64,
     }
 )
 """Columns and dtypes of :attr:`Scenario.orders`.
@@ -61,8 +67,10 @@ ORDERS_SCHEMA = pl.Schema(
 ``at`` is nanoseconds since 1970-01-01 of naive exchange-local time; ``price`` index points
 (null for market orders and cancels); ``qty`` lots (null for cancels); ``symbol``, ``side``,
 ``offset``, ``type`` and ``client_id`` are null for cancels; ``target`` is the client id a
-cancel names (null for new orders); ``origin`` is ``"FILE:LINE"`` for inline orders and
-``"FILE:row N"`` for flow rows (N = 1 for the first data row).
+cancel names (null for new orders); ``origin`` is ``"FILE:LINE"`` for inline orders and the
+flow file's name for flow rows, whose ``origin_row`` is the row in that file (1 = the first
+data row; null for inline orders). Names are ``Categorical`` and the fixed vocabularies
+``Enum`` (a 20-million-row flow takes bytes, not strings, per row and column).
 """
 
 
@@ -272,6 +280,83 @@ class Event:
 
 
 @dataclass(frozen=True)
+class AgentGroup:
+    """One ``[[agents]]`` block: ``count`` accounts that generate order flow the same way.
+
+    See ``docs/agents.md`` and :mod:`riskcore.agents` for every kind and parameter.
+
+    Attributes
+    ----------
+    kind : str
+        noise | market_maker | momentum | fundamental | speculator.
+    count : int
+        Number of agents (accounts) in the group.
+    member : str
+        Member id of every account of the group.
+    prefix : str
+        Account ids are ``prefix-001``, ``prefix-002``, ... (default the kind, ``_`` as ``-``).
+    cash : float
+        Funds (equity) of each account at the start, CNY.
+    symbol : str
+        The contract the group trades.
+    positions : tuple of Position
+        Initial positions of *each* account (they count in the per-contract balance).
+    on_margin_call : str
+        ``top_up`` (deposit the called amount before the open) or ``ignore`` (restricted,
+        then liquidated, MARGIN-06 / LIQ-01 (1)).
+    params : dict
+        The kind's parameters, defaults filled in (:data:`riskcore.agents.params.PARAMS`).
+    accounts : tuple of str
+        The group's account ids, in order.
+    origin : str
+        ``"FILE:LINE"`` of the block.
+    """
+
+    kind: str
+    count: int
+    member: str
+    prefix: str
+    cash: float
+    symbol: str
+    positions: tuple[Position, ...]
+    on_margin_call: str
+    params: dict[str, Any]
+    accounts: tuple[str, ...]
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Underlying:
+    """The exogenous underlying index path the agents may follow (``[underlying]``).
+
+    Either ``points`` (daily values, interpolated intraday) or a random walk (``start``,
+    ``daily_vol``, ``jumps``); see :mod:`riskcore.agents.underlying`.
+
+    Attributes
+    ----------
+    points : tuple of (date, float)
+        Daily values, index points, sorted by date; empty for a random walk.
+    start : float or None
+        Random walk: the level at the close before the first trading day, index points.
+    daily_vol : float
+        Random walk: standard deviation of the daily log return.
+    jumps : tuple of (date, float)
+        Random walk: relative jumps at the open of the given days (-0.09 = a 9 % gap down).
+    source : str
+        Where the numbers come from (free text; name the source of real data).
+    origin : str
+        ``"FILE:LINE"`` of the table.
+    """
+
+    points: tuple[tuple[dt.date, float], ...] = ()
+    start: float | None = None
+    daily_vol: float = 0.0
+    jumps: tuple[tuple[dt.date, float], ...] = ()
+    source: str = ""
+    origin: str = ""
+
+
+@dataclass(frozen=True)
 class Expect:
     """A check ``riskcore replay --check`` runs on a result table.
 
@@ -320,13 +405,18 @@ class Scenario:
         inline orders first, then flow rows, each in file order); see :data:`ORDERS_SCHEMA`.
     events : tuple of Event
         Sorted stably by time.
-    agents : tuple of dict
-        ``[[agents]]`` tables as written (each has a string ``kind``).
+    agents : tuple of AgentGroup
+        ``[[agents]]`` blocks, validated, defaults filled in; their accounts are in
+        ``accounts`` after the ``[[accounts]]`` ones.
     expect : tuple of Expect
     source : Path
         The scenario file.
     flow_path : Path or None
         The ``[flow]`` file, resolved against the scenario's folder.
+    underlying : Underlying or None
+        The ``[underlying]`` index path, if any.
+    agent_step : float or None
+        ``[scenario].agent_step``: seconds between two agent steps (``None`` = 1 s).
     """
 
     schema: int
@@ -344,10 +434,12 @@ class Scenario:
     accounts: tuple[Account, ...]
     orders: pl.DataFrame
     events: tuple[Event, ...]
-    agents: tuple[dict[str, Any], ...]
+    agents: tuple[AgentGroup, ...]
     expect: tuple[Expect, ...]
     source: Path
     flow_path: Path | None = None
+    underlying: Underlying | None = None
+    agent_step: float | None = None
     _locator: Locator | None = field(default=None, repr=False)
 
     @property

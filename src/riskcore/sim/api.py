@@ -11,6 +11,7 @@ from riskcore.scenario import Scenario, load_scenario
 from riskcore.sim.loop import EndOfDayHook, Progress, SimOptions, run_scenario
 from riskcore.sim.overrides import apply_overrides
 from riskcore.sim.result import Result
+from riskcore.sim.state import SavedState, load_state
 
 
 def run(
@@ -19,6 +20,8 @@ def run(
     progress: Progress | None = None,
     hooks: Sequence[EndOfDayHook] | None = None,
     options: SimOptions | None = None,
+    save_state: str | Path | None = None,
+    start_from: str | Path | SavedState | None = None,
     **overrides: Any,
 ) -> Result:
     """Run a scenario and return its :class:`Result` (tables and summary).
@@ -36,6 +39,14 @@ def run(
         :func:`riskcore.sim.loop.default_hooks`).
     options : SimOptions, optional
         Simulator parameters that are not rules (e.g. the LIMIT-02 no-limit range).
+    save_state : str or Path, optional
+        Save the end-of-day state of every day to ``save_state/state/YYYY-MM-DD/``
+        (:mod:`riskcore.sim.state`); save the result to the same folder
+        (``result.save(save_state)``) so it can be continued from.
+    start_from : str, Path or SavedState, optional
+        A state folder ``RUN_DIR/state/YYYY-MM-DD`` (or a loaded state): continue the run
+        after that day, under this call's rules; the tables hold ``RUN_DIR``'s rows up to
+        that day and the new run's after it.
     **overrides
         ``seed=``, ``days=``, ``rulebook=``, ``rules={...}`` and ``"rules.<parameter>"``
         keys (e.g. ``**{"rules.position_limit": 300}``); see
@@ -49,6 +60,8 @@ def run(
     ------
     ScenarioError
         A bad scenario file, an unknown override, or a bad override value.
+    StateError
+        A state folder that is missing, corrupt, of another scenario or not continuable.
 
     Examples
     --------
@@ -59,5 +72,15 @@ def run(
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     sc = apply_overrides(sc, overrides)
     load = perf_counter() - t
-    rec = run_scenario(sc, hooks=hooks, progress=progress, options=options)
+    state = start_from
+    if state is not None and not isinstance(state, SavedState):
+        state = load_state(state)
+    rec = run_scenario(
+        sc,
+        hooks=hooks,
+        progress=progress,
+        options=options,
+        save_state=save_state,
+        start_from=state,
+    )
     return Result.from_records(rec, load_time=load)

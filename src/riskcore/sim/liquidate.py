@@ -73,9 +73,12 @@ from riskcore.records import (
     LIMIT,
     MSG_DTYPE,
     NEW,
+    OFFSET_NAMES,
     PHASE_CONTINUOUS,
     SELL,
     SIDE_NAMES,
+    SOURCE_NAMES,
+    SRC_AGENT,
     SRC_LIQUIDATION,
     ST_ACCEPTED,
     ST_PARTIAL,
@@ -104,6 +107,7 @@ if TYPE_CHECKING:
     from riskcore.sim.build import Carry, Index
 
 _SIDE_STR = {BUY: "buy", SELL: "sell"}
+_SIDE_NAMES_BY_CODE = tuple(_SIDE_STR.get(i) for i in range(3))
 _RULES = {
     1: "LIQ-01 (1), LIQ-02",
     2: "LIQ-01 (2), LIQ-02",
@@ -123,7 +127,8 @@ EVENT_TRIGGERS = {
 
 @dataclass(eq=False)
 class Desk:
-    """The run's liquidation messages (numbered after the scenario's) and their rows."""
+    """The run's own messages — forced liquidation's and the agents' — numbered after the
+    scenario's from one counter (:meth:`numbers`), and their ``orders`` rows."""
 
     first_no: int
     msgs: list[np.ndarray] = field(default_factory=list)
@@ -138,14 +143,31 @@ class Desk:
         self.n += k
         return out
 
+    def _order(self) -> np.ndarray:
+        """Permutation of the recorded messages into order-number order (the liquidation's
+        and the agents' are recorded per day and kind, their numbers interleave)."""
+        return self._sorted()[1]
+
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        key = (len(self.msgs), sum(len(x) for x in self.msgs))
+        cached = getattr(self, "_cache", None)
+        if cached is None or cached[0] != key:
+            m = np.concatenate(self.msgs) if self.msgs else np.zeros(0, MSG_DTYPE)
+            order = np.argsort(m["order_no"], kind="stable")
+            cached = (key, m[order], order)
+            self._cache = cached
+        return cached[1], cached[2]
+
     def all_msgs(self) -> np.ndarray:
-        return np.concatenate(self.msgs) if self.msgs else np.zeros(0, MSG_DTYPE)
+        """Every recorded message, by order number."""
+        return self._sorted()[0]
 
     def order_rows(
         self, index: Index, client_id_of: list, scenario_orders: pl.DataFrame
     ) -> pl.DataFrame:
-        """Rows of ``Scenario.orders`` shape for the liquidation messages (order numbers
-        ``first_no`` on); ``client_id_of`` maps scenario order numbers to client ids."""
+        """Rows of ``Scenario.orders`` shape for the desk's messages (order numbers
+        ``first_no`` on); ``client_id_of`` maps scenario order numbers to client ids. Client
+        ids are ``liq-N`` / ``agent-N`` (N the order number), ``origin`` the source name."""
         m = self.all_msgs()
         n = len(m)
         is_cancel = m["action"] == CANCEL
@@ -153,43 +175,70 @@ class Desk:
         sym = names(np.where(is_cancel, -1, m["contract"]), index.contracts)
         price = np.where(is_cancel, np.nan, float_prices(m["price"], index.tick[c]))
         tgt = m["target"]
-        own = (tgt >= 0) & (tgt < len(client_id_of))
-        target_id = [
-            client_id_of[t] if ok else (f"liq-{t}" if t >= 0 else None)
-            for t, ok in zip(tgt.tolist(), own.tolist(), strict=True)
-        ]
-        pairs = list(zip(is_cancel.tolist(), m["side"].tolist(), strict=True))
-        sides = [None if x else _SIDE_STR.get(int(sd)) for x, sd in pairs]
-        ids = [None if x else f"liq-{no}" for x, no in zip(is_cancel, m["order_no"], strict=True)]
+        # the source of each cancel's target among the desk's messages (liquidation if none)
+        pos = np.clip(np.searchsorted(m["order_no"], tgt), 0, max(n - 1, 0))
+        found = (n > 0) & (m["order_no"][pos] == tgt) if n else np.zeros(0, bool)
+        tsrc = np.where(found, m["source"][pos], SRC_LIQUIDATION) if n else np.zeros(0, np.int8)
+        n_sc = len(client_id_of)
+        own = (tgt >= 0) & (tgt < n_sc)
+        given = pl.Series(client_id_of, dtype=pl.String)
+        scen_id = (
+            given.gather(np.clip(tgt, 0, n_sc - 1))
+            if n_sc
+            else pl.repeat(None, n, dtype=pl.String, eager=True)
+        )
+
+        def prefix(src: np.ndarray) -> pl.Series:
+            return pl.Series(np.where(src == SRC_AGENT, "agent-", "liq-"), dtype=pl.String)
+
         df = pl.DataFrame(
             {
                 "at": m["ts"].astype(np.int64),
-                "action": ["cancel" if x else "new" for x in is_cancel.tolist()],
+                "cancel": is_cancel,
+                "no": m["order_no"].astype(np.int64),
+                "tgt": tgt.astype(np.int64),
+                "own": own,
+                "scen_id": scen_id,
+                "pre": prefix(m["source"]),
+                "tpre": prefix(tsrc),
                 "account": names(m["account"], index.accounts),
                 "symbol": sym,
-                "side": pl.Series(sides, dtype=pl.String),
-                "offset": pl.Series([None if x else "close" for x in is_cancel], dtype=pl.String),
-                "type": pl.Series([None if x else "limit" for x in is_cancel], dtype=pl.String),
+                "side": names(m["side"], _SIDE_NAMES_BY_CODE),
+                "offset": names(m["offset"], OFFSET_NAMES),
                 "price": pl.Series(price, dtype=pl.Float64).fill_nan(None),
-                "qty": pl.Series(np.where(is_cancel, 0, m["qty"]).astype(np.int64)),
-                "client_id": pl.Series(ids, dtype=pl.String),
-                "target": pl.Series(
-                    [t if x else None for x, t in zip(is_cancel, target_id, strict=True)],
-                    dtype=pl.String,
-                ),
-                "origin": pl.repeat("liquidation", n, dtype=pl.String, eager=True),
+                "qty": m["qty"].astype(np.int64),
+                "origin": names(m["source"], SOURCE_NAMES),
             }
         )
-        df = df.with_columns(
-            pl.when(pl.col("action") == "cancel").then(None).otherwise(pl.col("qty")).alias("qty")
+        new = ~pl.col("cancel")
+        df = df.select(
+            "at",
+            pl.when(new).then(pl.lit("new")).otherwise(pl.lit("cancel")).alias("action"),
+            "account",
+            "symbol",
+            pl.when(new).then(pl.col("side")).alias("side"),
+            pl.when(new).then(pl.col("offset")).alias("offset"),
+            pl.when(new).then(pl.lit("limit")).alias("type"),
+            "price",
+            pl.when(new).then(pl.col("qty")).alias("qty"),
+            pl.when(new).then(pl.col("pre") + pl.col("no").cast(pl.String)).alias("client_id"),
+            pl.when(pl.col("cancel") & pl.col("own"))
+            .then(pl.col("scen_id"))
+            .when(pl.col("cancel") & (pl.col("tgt") >= 0))
+            .then(pl.col("tpre") + pl.col("tgt").cast(pl.String))
+            .alias("target"),
+            "origin",
+            pl.lit(None, dtype=pl.Int64).alias("origin_row"),
         )
         return df.select(scenario_orders.columns).cast(dict(scenario_orders.schema))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        def cat(parts):
-            return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-        return cat(self.status), cat(self.filled), cat(self.reason)
+        """``(status, filled, reason)`` of :meth:`all_msgs`, in the same order."""
+        if not self.msgs:
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        order = self._order()
+        return tuple(np.concatenate(x)[order] for x in (self.status, self.filled, self.reason))
 
 
 @dataclass(eq=False)

@@ -61,6 +61,12 @@ realised P&L the engine already credited), final settlement on a contract's last
 (the position-limit and large-trader hooks only set carried state and emit rows).
 Passing ``hooks=`` replaces the defaults (``[*default_hooks(), mine]`` keeps them).
 
+Agents (``[[agents]]``, :mod:`riskcore.agents.runner`): ``top_up`` agents deposit their
+margin calls with the pre-open events; at every ``agent_step`` inside the continuous sessions
+(after the scenario's messages before that time and its events at that time) every group
+observes and acts and their orders go in as one engine call, numbered by the liquidation
+:class:`~riskcore.sim.liquidate.Desk`'s counter (source ``agent``).
+
 Money is conserved across days (SETTLE-03): the carried reserve is the engine's reserve at the
 close + its margin − the margin at the settlement price + ``credit``, so each account's
 equity changes by exactly its P&L + deposits − withdrawals − fees;
@@ -73,12 +79,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from riskcore.agents.runner import AgentPlan, DayAgents
 from riskcore.engine import Engine
 from riskcore.market import Market
 from riskcore.output.tables import empty, notices_table
@@ -102,6 +110,7 @@ from riskcore.sim import funds as fund_hooks
 from riskcore.sim import positions as position_hooks
 from riskcore.sim import reduce as reduce_hooks
 from riskcore.sim import settle as settle_hooks
+from riskcore.sim import state as saved
 from riskcore.sim import warn as warn_hooks
 from riskcore.sim.bands import DayBands
 from riskcore.sim.build import (
@@ -112,7 +121,7 @@ from riskcore.sim.build import (
     position_limits,
     position_margin,
 )
-from riskcore.sim.clock import NS, DayClock, classify, day_clocks, expired_mask
+from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks, expired_mask
 from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import build_messages
 
@@ -146,11 +155,15 @@ class SimOptions:
         Σ P&L = 0 per contract, each account's equity moves by P&L + deposits - withdrawals -
         fees, total long = total short) and the engine's own invariants (``engine.check()``).
         For tests; off by default.
+    agent_step : float or None
+        Seconds between two agent steps (:mod:`riskcore.agents.runner`); ``None`` = the
+        scenario's ``agent_step`` (default 1 s). Coarser steps run faster.
     """
 
     no_limit_range: float = 0.5
     chunk_messages: int = 1 << 18
     check_invariants: bool = False
+    agent_step: float | None = None
 
 
 @dataclass(eq=False)
@@ -380,6 +393,10 @@ class RunRecords:
     final: Carry | None = None
     states: list[np.ndarray] = field(default_factory=list)
     """Market-state records (BRK-07) of every day, in the order they happened."""
+    continued: saved.Continuation | None = None
+    """A run continued from a saved state: how its tables are completed from the source."""
+    state_run_id: str | None = None
+    """Id of a run that saved its states (``summary.json["state"]["run_id"]``)."""
 
 
 def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange | None:
@@ -391,23 +408,86 @@ def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange
     return change
 
 
-def _locked(engine: Engine, fills: np.ndarray, bands: DayBands) -> np.ndarray:
+def _book_trades(fills: np.ndarray) -> np.ndarray:
+    """The fills of :data:`BOOK_KINDS` (``fills`` itself, not a copy, when all are)."""
+    keep = np.isin(fills["kind"], BOOK_KINDS)
+    return fills if bool(keep.all()) else fills[keep]
+
+
+@dataclass(frozen=True)
+class _BookSummary:
+    """Per contract, the day's book trades (:data:`BOOK_KINDS`) in one pass (no loop over
+    contracts): first, last, highest and lowest price (ticks; meaningless where ``trades``
+    is 0), ``volume`` (lots) and ``trades`` (count)."""
+
+    first: np.ndarray
+    last: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    volume: np.ndarray
+    trades: np.ndarray
+
+    @classmethod
+    def of(cls, book: np.ndarray, n_contracts: int) -> _BookSummary:
+        c = book["contract"].astype(np.intp)
+        price = book["price"].astype(np.int64)
+        n = len(book)
+        pos = np.arange(n, dtype=np.int64)
+        first = np.full(n_contracts, n, dtype=np.int64)
+        last = np.full(n_contracts, -1, dtype=np.int64)
+        high = np.full(n_contracts, np.iinfo(np.int64).min, dtype=np.int64)
+        low = np.full(n_contracts, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, c, pos)
+        np.maximum.at(last, c, pos)
+        np.maximum.at(high, c, price)
+        np.minimum.at(low, c, price)
+        volume = np.zeros(n_contracts, dtype=np.int64)
+        np.add.at(volume, c, book["qty"].astype(np.int64))
+        trades = np.bincount(c, minlength=n_contracts).astype(np.int64)
+        some = trades > 0
+        px = np.append(price, 0)  # index n: no trade
+        return cls(
+            first=np.where(some, px[np.minimum(first, n)], 0),
+            last=np.where(some, px[np.where(some, last, n)], 0),
+            high=np.where(some, high, 0),
+            low=np.where(some, low, 0),
+            volume=volume,
+            trades=trades,
+        )
+
+
+def _last_book_price(parts: Sequence[np.ndarray], n_contracts: int) -> np.ndarray:
+    """Last book-trade price per contract (ticks, -1 = none) from the day's fill batches
+    (time order), read from the latest batches back: no concatenation of the day."""
+    out = np.full(n_contracts, -1, dtype=np.int64)
+    missing = np.ones(n_contracts, dtype=bool)
+    for part in reversed(parts):
+        book = _book_trades(part)
+        if len(book) == 0:
+            continue
+        s = _BookSummary.of(book, n_contracts)
+        new = missing & (s.trades > 0)
+        out[new] = s.last[new]
+        missing &= ~new
+        if not missing.any():
+            break
+    return out
+
+
+def _locked(engine: Engine, last_price: np.ndarray, bands: DayBands) -> np.ndarray:
     """LIMIT-04 per contract, on the book just before the close.
 
-    Locked up: the last price is the upper limit and bids rest unfilled at it (buyers
-    could not trade); locked down: the last price is the lower limit and asks rest at it.
-    Never on a day without a limit (LIMIT-02).
+    Locked up: the last price (``last_price``, ticks per contract, -1 = no book trade
+    today, :func:`_last_book_price`) is the upper limit and bids rest unfilled at it
+    (buyers could not trade); locked down: the last price is the lower limit and asks rest
+    at it. Never on a day without a limit (LIMIT-02).
     """
     n_c = len(bands.band_lo)
     out = np.zeros(n_c, dtype=np.int8)
-    book = fills[np.isin(fills["kind"], BOOK_KINDS)]
     for c in range(n_c):
-        if not bands.has_limit[c]:
+        if not bands.has_limit[c] or last_price[c] < 0:
             continue
-        own = book["price"][book["contract"] == c]
-        if len(own) == 0:
-            continue
-        last = int(own[-1])
+        last = int(last_price[c])
         d = engine.depth(c, levels=1)
         if last == bands.limit_hi[c] and d.bid_qty[0] > 0 and d.bid_price[0] == last:
             out[c] = LOCK_UP
@@ -466,6 +546,7 @@ class _Run:
     account_no: dict[str, int] = field(init=False)
     contract_no: dict[str, int] = field(init=False)
     desk: Desk = field(init=False)
+    agents: AgentPlan | None = field(init=False)  # [[agents]] (riskcore.agents.runner)
     liq_events: list = field(default_factory=list)  # LIQ-01 ③-⑤ queued past a day's close
     liq_carried: np.ndarray | None = None  # LIQ-04: carried to the next day's first session
 
@@ -477,6 +558,9 @@ class _Run:
         self.reason = np.zeros(n, dtype=np.int8)
         self.account_no = {a: i for i, a in enumerate(self.index.accounts)}
         self.contract_no = {c: i for i, c in enumerate(self.index.contracts)}
+        self.agents = AgentPlan.of(
+            self.sc, self.account_no, self.contract_no, self.options.agent_step
+        )
 
 
 class _Day:
@@ -509,6 +593,35 @@ class _Day:
         if run.liq_carried is not None and len(run.liq_carried):  # LIQ-04
             self.liq.pending = run.liq_carried
             run.liq_carried = None
+        self.agents = None  # [[agents]]: one DayAgents per day (riskcore.agents.runner)
+        if run.agents is not None:
+            self.agents = DayAgents(
+                run.agents, run.desk, self.engine, clk.day, clk.sessions, carry.prev_settle,
+                run.index.tick, self.fills, run.timings,
+            )  # fmt: skip
+
+    # --- [[agents]] (riskcore.agents.runner) ---------------------------------------------------
+    def agent_top_ups(self) -> None:
+        """Before the open: ``top_up`` agents pay their margin calls (deposit events)."""
+        if self.agents is not None:
+            at = self.clk.open - NS
+            for ev in self.agents.top_ups(self.carry.margin_call, at, self.run.index):
+                self.apply(ev)
+
+    def agent_breakpoints(self) -> list[tuple[int, int, int, str, Any]]:
+        """The day's agent steps as breakpoints (after the events at the same instant)."""
+        if self.agents is None:
+            return []
+        return [(int(t), 5, k, "agents", None) for k, t in enumerate(self.agents.times())]
+
+    def agent_step(self, t: int) -> None:
+        """One agent step at ``t``: every group acts, one engine call."""
+        self.keep(self.agents.step(t))
+
+    def agents_finish(self) -> None:
+        """After ``expire``: the day's agent messages and their states to the desk."""
+        if self.agents is not None:
+            self.run.done += self.agents.finish()
 
     def submit(self, idx: np.ndarray, phase: int) -> None:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
@@ -516,8 +629,11 @@ class _Day:
         step = run.options.chunk_messages
         for k in range(0, len(idx), step):
             part = idx[k : k + step]
+            lo, hi = int(part[0]), int(part[-1]) + 1
+            # consecutive message numbers (the usual case): a view, not a copy of the rows
+            batch_msgs = run.msgs[lo:hi] if hi - lo == len(part) else run.msgs[part]
             t = perf_counter()
-            batch = self.engine.submit(run.msgs[part], phase=phase)
+            batch = self.engine.submit(batch_msgs, phase=phase)
             run.timings["kernel"] += perf_counter() - t
             self.keep(batch)
             run.done += len(part)
@@ -550,8 +666,10 @@ class _Day:
 
     def take_fills(self) -> np.ndarray:
         """The day's fills so far, trade numbers made global (a copy)."""
-        f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
-        f = f.copy()
+        if len(self.fills) == 1:
+            f = self.fills[0].copy()
+        else:  # a new array already
+            f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
         f["trade_no"] += self.run.n_trades
         return f
 
@@ -697,6 +815,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     for ev in evs:
         if ev.at_ns < clk.open:
             day.apply(ev)
+    day.agent_top_ups()
     day.pre_open()
     # breakpoints (time, priority, seq, kind, payload); at one instant: the auction's
     # uncross, a session's end, a session's start, events
@@ -709,6 +828,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     for k, ev in enumerate(evs):
         if clk.open <= ev.at_ns < clk.close:
             bps.append((ev.at_ns, 4, k, "event", ev))
+    bps += day.agent_breakpoints()
     bps.sort(key=lambda b: b[:3])
     idx = run.live_idx[run.live_b[d] : run.live_b[d + 1]]
     times = run.msgs["ts"][idx]
@@ -726,6 +846,8 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
         elif kind == "session_end":
             day.call(engine.close_session, t)
             day.session_end(payload, t)
+        elif kind == "agents":
+            day.agent_step(t)
         else:
             day.apply(payload)
     day.submit_live(idx[pos:])
@@ -741,21 +863,33 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     )
     day = _Day(run, clk, market, carry)
     engine = day.engine
+    # the day's order numbers are known: per-order states allocated once, not by doubling
+    last = [
+        int(ix[b[d + 1] - 1])
+        for ix, b in ((run.live_idx, run.live_b), (run.closed_idx, run.closed_b))
+        if b[d + 1] > b[d]
+    ]
+    engine.reserve_orders(max(last, default=-1) + 1)
     sched = _schedule_rate(sc, prev_day, clk.day)
     if sched is not None:  # MARGIN-04: in force from this day's settlement
         day.schedule(sched.rate, sched.date)
     timings["prepare"] += perf_counter() - t0
 
+    n_states = len(run.states)
     idx = _trade(run, day, d)
+    # BRK-07, UNIT-03: no records of expired contracts, a last day's own close time
+    run.states[n_states:] = contract_states(run.states[n_states:], clk, index.last_day)
 
     t0 = perf_counter()
-    locked = _locked(engine, day.take_fills(), bands)  # LIMIT-04, on the book at the close
+    n_c = index.n_contracts  # LIMIT-04, on the book at the close
+    locked = _locked(engine, _last_book_price(day.fills, n_c), bands)
     # RED-01: close orders resting at the limit on the locked side, before they expire
     requested = reduce_hooks.requested_lots(engine, locked, bands.limit_lo, bands.limit_hi)
     carried = day.liq.carried()  # LIQ-04: ③-⑤ remainders to the next day
     timings["end_of_day"] += perf_counter() - t0
     day.call(engine.expire, clk.close)
     liq_rows = day.liq.finish()
+    day.agents_finish()
     run.records.setdefault("liquidations", []).append(
         empty("liquidations") if liq_rows is None else liq_rows
     )
@@ -773,7 +907,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     run.fills.append(fills)
     positions = engine.positions()
     avg_long, avg_short = _average_prices(carry, positions)
-    book = fills[np.isin(fills["kind"], BOOK_KINDS)]
+    book = _book_trades(fills)
     settle, method = settlement_prices(
         book["ts"],
         book["contract"],
@@ -828,7 +962,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     run.fills.extend(state.extra_fills)
     run.n_trades = state.n_trades
     run.liq_carried = _carry_after_reduction(carried, state)
-    _price_rows(run.prices, state, book)
+    _price_rows(run.prices, state, _BookSummary.of(book, n_c))
     nxt = state.carry_forward()
     if run.options.check_invariants:
         _check_day(state, carry, nxt)
@@ -916,6 +1050,8 @@ def run_scenario(
     hooks: Sequence[EndOfDayHook] | None = None,
     progress: Progress | None = None,
     options: SimOptions | None = None,
+    save_state: str | Path | None = None,
+    start_from: saved.SavedState | None = None,
 ) -> RunRecords:
     """Run every trading day of ``sc`` and return the raw records.
 
@@ -929,10 +1065,24 @@ def run_scenario(
     progress : callable, optional
         ``progress(done_messages, total_messages, day)`` after every chunk.
     options : SimOptions, optional
+    save_state : str or Path, optional
+        A run folder: after every day, its end-of-day state is saved to
+        ``save_state/state/YYYY-MM-DD/`` (:mod:`riskcore.sim.state`; earlier runs' state
+        folders there are removed). Save the result's tables to the same folder.
+    start_from : riskcore.sim.state.SavedState, optional
+        Continue after the state's day (:func:`riskcore.sim.state.load_state` of
+        ``RUN_DIR/state/YYYY-MM-DD``): the days up to it are skipped, the counters (order,
+        trade and liquidation numbers) go on from it, and the tables are completed with
+        ``RUN_DIR``'s rows up to that day (:meth:`riskcore.sim.state.Continuation.merge`).
 
     Returns
     -------
     RunRecords
+
+    Raises
+    ------
+    riskcore.sim.state.StateError
+        ``start_from`` of another scenario, day or order flow, or nothing left to run.
     """
     timings = {"prepare": 0.0, "kernel": 0.0, "end_of_day": 0.0}
     t0 = perf_counter()
@@ -940,10 +1090,21 @@ def run_scenario(
     run, clocks, outside = _prepare(sc, options or SimOptions(), hooks, progress, timings)
     carry = initial_carry(sc, run.index)
     prev_day = (clocks[0].day if clocks else sc.start) - dt.timedelta(days=1)
+    first, run_id, cont = 0, None, None
+    if start_from is not None:  # skip the saved days (riskcore.sim.state)
+        carry, prev_day, first = saved.resume(run, clocks, start_from)
+        cont = saved.continuation(run, start_from, saved.check_source(start_from))
+    if save_state is not None:
+        run_id = saved.new_run_id()
+        saved.clear_states(save_state)
     timings["prepare"] += perf_counter() - t0
     for d, clk in enumerate(clocks):
+        if d < first:
+            continue
         carry = _run_day(run, d, clk, carry, prev_day)
         prev_day = clk.day
+        if save_state is not None:
+            saved.save_day(save_state, run, carry, clocks, d, run_id, start_from)
     # MARGIN-06: calls of the last settlement fall due after the run
     settle_hooks.pending_margin_calls(carry, run.index, sc.calendar, run.records)
     # POS-04: breaches of the last settlement have their cure window after the run
@@ -974,17 +1135,26 @@ def run_scenario(
         status=status,
         filled=filled,
         reason=reason,
-        fills=np.concatenate(run.fills) if run.fills else np.zeros(0, FILL_DTYPE),
+        fills=_joined(run.fills),
         prices=run.prices,
         events=run.event_rows,
         records=run.records,
         timings=timings,
         final=carry,
         states=run.states,
+        continued=cont,
+        state_run_id=run_id,
     )
 
 
-def _price_rows(out: dict[str, list], state: DayState, book: np.ndarray) -> None:
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The run's fills as one array; a one-day run's own array (no copy of the day)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, FILL_DTYPE)
+
+
+def _price_rows(out: dict[str, list], state: DayState, book: _BookSummary) -> None:
     """Append the day's ``prices`` rows (contracts not yet expired), index points."""
     index = state.index
     day_no = (state.day - dt.date(1970, 1, 1)).days
@@ -993,27 +1163,26 @@ def _price_rows(out: dict[str, list], state: DayState, book: np.ndarray) -> None
         if day_no > index.last_day[c]:
             continue
         tick = float(index.tick[c])
-        own = book[book["contract"] == c]
 
         def px(ticks, tick=tick):
             return round(float(ticks) * tick, 9)
 
-        has = len(own) > 0
+        has = bool(book.trades[c] > 0)
         has_limit = bool(state.bands.has_limit[c])
         out["day"].append(state.day)
         out["symbol"].append(index.contracts[c])
-        out["open"].append(px(own["price"][0]) if has else None)
-        out["high"].append(px(own["price"].max()) if has else None)
-        out["low"].append(px(own["price"].min()) if has else None)
-        out["close"].append(px(own["price"][-1]) if has else None)
-        out["volume"].append(int(own["qty"].sum()))
+        out["open"].append(px(book.first[c]) if has else None)
+        out["high"].append(px(book.high[c]) if has else None)
+        out["low"].append(px(book.low[c]) if has else None)
+        out["close"].append(px(book.last[c]) if has else None)
+        out["volume"].append(int(book.volume[c]))
         out["open_interest"].append(int(oi[c]))
         out["settlement_price"].append(px(state.settlement[c]))
         out["prev_settlement"].append(px(state.prev_settle[c]))
         out["limit_up"].append(px(state.bands.limit_hi[c]) if has_limit else None)
         out["limit_down"].append(px(state.bands.limit_lo[c]) if has_limit else None)
         out["locked"].append(int(state.locked[c]))
-        out["trades"].append(len(own))
+        out["trades"].append(int(book.trades[c]))
         out["settlement_method"].append(SETTLE_METHOD_NAMES[int(state.settlement_method[c])])
 
 

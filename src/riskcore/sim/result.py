@@ -85,6 +85,8 @@ def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
             continue
         frames = [f for f in frames if f is not None]
         tables[name] = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+    if rec.continued is not None:  # the source run's rows up to the saved day first
+        tables = rec.continued.merge(tables)
     warnings = warnings_table(rec, tables)  # WARN-01/02, from the tables and the hook
     if warnings is not None:
         tables["warnings"] = warnings
@@ -131,7 +133,25 @@ def make_summary(
         "kernel_messages_per_s": round(n / kernel, 1) if kernel > 0 else None,
         "time_s": {k: (None if v is None else round(float(v), 6)) for k, v in timings.items()},
         "versions": versions(),
+        **_state_summary(rec),
     }
+
+
+def _state_summary(rec: RunRecords) -> dict[str, Any]:
+    """``continued_from`` (a continued run: the state folder and its day) and ``state`` (a
+    run that saved its states: ``run_id``, ``folder``), :mod:`riskcore.sim.state`."""
+    out: dict[str, Any] = {}
+    cont = rec.continued
+    if cont is not None:
+        st = cont.state
+        out["continued_from"] = {
+            "path": str(st.path),
+            "day": st.day.isoformat(),
+            "rules_changed": cont.changed_rules,
+        }
+    if rec.state_run_id is not None:
+        out["state"] = {"run_id": rec.state_run_id, "folder": "state"}
+    return out
 
 
 class Result:

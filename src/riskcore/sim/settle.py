@@ -48,6 +48,7 @@ from riskcore.risk.margin_rates import (
     locked_raise,
 )
 from riskcore.risk.settlement import settle
+from riskcore.risk.settlement_price import SM_FINAL
 from riskcore.sim import admin
 from riskcore.sim.build import RESTRICT_MARGIN_CALL
 
@@ -240,6 +241,7 @@ def settlement_hook(day: dt.date, state: DayState) -> None:
         if fs is not None:
             price[c] = final_price_ticks(fs, index.tick[c])
             state.settlement[c] = price[c]  # the day's settlement price (prices table)
+            state.settlement_method[c] = SM_FINAL
         state.add_fills(
             final_trades(
                 long_close[:, c], short_close[:, c], int(c), int(price[c]),

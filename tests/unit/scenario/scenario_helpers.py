@@ -116,6 +116,7 @@ rate = 0.15
 [[agents]]
 kind = "noise"
 rate = 5
+member = "M01"
 
 [[expect]]
 table = "settlements"

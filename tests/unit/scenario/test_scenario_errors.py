@@ -57,7 +57,7 @@ def test_unknown_scenario_key_suggests(files):
 
 def test_array_of_tables_written_as_one_table(files):
     text = BASE + '\n[agents]\nkind = "noise"\n'
-    text = text.replace('[[agents]]\nkind = "noise"\nrate = 5\n', "")
+    text = text.replace('[[agents]]\nkind = "noise"\nrate = 5\nmember = "M01"\n', "")
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, "[agents]"), "agents")
     assert "[[agents]]" in msg

@@ -39,7 +39,7 @@ def test_full_example_parses_to_expected_values(files):
         Member("M02", "M02", 0.0, 0.0),
     )
     assert sc.exchange == Exchange(risk_reserve=40_000_000.0, capital=1_000_000_000.0)
-    assert sc.accounts == (
+    assert sc.accounts[:-1] == (
         Account(
             "C001",
             "M01",
@@ -58,7 +58,9 @@ def test_full_example_parses_to_expected_values(files):
     )  # fmt: skip
     assert sc.account("C002").proprietary
     assert sc.contract("IF1512").margin_rate == 0.15
-    assert sc.agents == ({"kind": "noise", "rate": 5},)
+    (group,) = sc.agents
+    assert (group.kind, group.count, group.member, group.params["rate"]) == ("noise", 1, "M01", 5)
+    assert group.accounts == ("noise-001",) and sc.accounts[-1].id == "noise-001"
     assert sc.where("agents", 0, "rate") == f"{sc.source}:{line_of(BASE, 'rate = 5')}"
     assert sc.expect == (
         Expect(

@@ -16,6 +16,21 @@ NS = 1_000_000_000
 T0930 = 1_440_408_600 * NS  # 2015-08-24 09:30:00 (naive exchange time as ns since epoch)
 
 
+def where(orders: pl.DataFrame) -> pl.Series:
+    """Each row's ``FILE:LINE`` (inline) or ``FILE:row N`` (flow) from ``origin``/``origin_row``."""
+    full = pl.format("{}:row {}", pl.col("origin").cast(pl.String), pl.col("origin_row"))
+    return orders.select(
+        pl.when(pl.col("origin_row").is_null())
+        .then(pl.col("origin").cast(pl.String))
+        .otherwise(full)
+        .alias("where")
+    )["where"]
+
+
+def with_where(orders: pl.DataFrame) -> pl.DataFrame:
+    return orders.with_columns(where(orders))
+
+
 def flow_scenario(name: str = "flow.csv") -> str:
     return BASE + f'\n[flow]\npath = "{name}"\n'
 
@@ -36,6 +51,7 @@ def test_orders_columns_and_dtypes(files):
         "client_id",
         "target",
         "origin",
+        "origin_row",
     ]
 
 
@@ -63,6 +79,7 @@ def test_inline_orders_sorted_stably_with_origins(files):
         "client_id": "o1",
         "target": None,
         "origin": f"scenario.toml:{first}",
+        "origin_row": None,
     }
     assert o.row(1, named=True)["price"] is None  # market: no price
     assert o.row(1, named=True)["type"] == "market"
@@ -87,7 +104,7 @@ def test_inline_and_flow_merge_stably(files):
     sc = files.load(flow_scenario(), flow__csv=FLOW_CSV)
     assert sc.flow_path == files.root / "flow.csv"
     first, cancel, market = (line_of(BASE, "[[orders]]", i) for i in range(3))
-    assert sc.orders["origin"].to_list() == [
+    assert where(sc.orders).to_list() == [
         "flow.csv:row 2",  # 09:29:00.5
         f"scenario.toml:{first}",  # 09:30:00
         f"scenario.toml:{market}",  # 09:30:00
@@ -97,7 +114,7 @@ def test_inline_and_flow_merge_stably(files):
         "flow.csv:row 3",  # 09:32
     ]
     assert sc.orders["at"].is_sorted()
-    rows = {r["origin"]: r for r in sc.orders.iter_rows(named=True)}
+    rows = {r["where"]: r for r in with_where(sc.orders).iter_rows(named=True)}
     assert rows["flow.csv:row 4"]["at"] == T0930 + 1
     assert rows["flow.csv:row 4"]["type"] == "fak" and rows["flow.csv:row 4"]["offset"] == "close"
     assert rows["flow.csv:row 2"]["price"] is None and rows["flow.csv:row 2"]["qty"] == 3
@@ -119,16 +136,16 @@ def test_flow_csv_and_parquet_give_the_same_frame(files):
     csv = files.load(flow_scenario("flow.csv"), flow__csv=FLOW_CSV).orders
     _flow_as_parquet(files.root / "flow.parquet", at_as_text=True)
     pq = files.load(flow_scenario("flow.parquet")).orders
-    norm = pl.col("origin").str.replace("flow.parquet", "flow.csv", literal=True)
-    assert_frame_equal(csv, pq.with_columns(norm))
+    norm = pl.col("origin").cast(pl.String).str.replace("flow.parquet", "flow.csv", literal=True)
+    assert_frame_equal(csv, pq.with_columns(norm.cast(pl.Categorical)))
 
 
 def test_parquet_datetime_column(files):
     _flow_as_parquet(files.root / "flow.parquet", at_as_text=False)
     pq = files.load(flow_scenario("flow.parquet")).orders
     csv = files.load(flow_scenario("flow.csv"), flow__csv=FLOW_CSV).orders
-    norm = pl.col("origin").str.replace("flow.parquet", "flow.csv", literal=True)
-    assert_frame_equal(csv, pq.with_columns(norm))
+    norm = pl.col("origin").cast(pl.String).str.replace("flow.parquet", "flow.csv", literal=True)
+    assert_frame_equal(csv, pq.with_columns(norm.cast(pl.Categorical)))
 
 
 def test_flow_with_only_the_needed_columns(files):
@@ -137,7 +154,7 @@ def test_flow_with_only_the_needed_columns(files):
     )
     text = flow_scenario()
     sc = files.load(text, flow__csv=csv)
-    row = sc.orders.filter(pl.col("origin") == "flow.csv:row 1").row(0, named=True)
+    row = with_where(sc.orders).filter(pl.col("where") == "flow.csv:row 1").row(0, named=True)
     assert row["action"] == "new" and row["type"] == "limit" and row["price"] == 3500.0
     assert row["client_id"] is None and row["target"] is None
 
@@ -150,7 +167,7 @@ def test_flow_accepts_well_formed_unacceptable_orders(files):
         "2015-08-24 20:00:00,C001,IF1509,sell,close,-5,-1\n"
     )
     sc = files.load(flow_scenario(), flow__csv=csv)
-    flow = sc.orders.filter(pl.col("origin").str.starts_with("flow.csv"))
+    flow = sc.orders.filter(pl.col("origin") == "flow.csv")
     assert flow["qty"].to_list() == [0, -1]
     assert flow["account"].to_list() == ["NOBODY", "C001"]
 
@@ -181,7 +198,7 @@ def test_million_row_parquet_flow_loads_fast(files):
     assert sc.orders.height == n + 3
     assert sc.orders.schema == ORDERS_SCHEMA
     assert sc.orders["at"].is_sorted()
-    assert sc.orders["origin"][-1].startswith("big.parquet:row ")
+    assert sc.orders["origin"][-1] == "big.parquet" and sc.orders["origin_row"][-1] >= 1
     assert elapsed < 10.0, f"1M-row flow took {elapsed:.1f} s"
 
 
