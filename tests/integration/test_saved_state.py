@@ -22,6 +22,7 @@ import polars as pl
 import pytest
 
 import riskcore.sim as sim
+from riskcore.cli import load_with_sets
 from riskcore.sim.state import StateError, load_state
 from sim_helpers import order
 
@@ -132,16 +133,18 @@ def split(df: pl.DataFrame, day: str) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 @pytest.mark.parametrize(
-    ("rule", "value", "changes"),
+    ("key", "value", "changed", "changes"),
     [
-        ("margin_rate", 0.2, "settlements"),  # MARGIN-04: the carried base rate is replaced
-        ("liquidation_member_sessions", 2, "liquidations"),  # LIQ-02, read when it applies
-        ("circuit_breaker", False, "market_states"),  # BRK-01
+        # MARGIN-04: the contract's rate replaces the carried base rate
+        ("contracts.0.margin_rate", "0.2", "contracts.IF1509.margin_rate", "settlements"),
+        # LIQ-02, read when it applies
+        ("rules.liquidation_member_sessions", "2", "liquidation_member_sessions", "liquidations"),
+        ("rules.circuit_breaker", "false", "circuit_breaker", "market_states"),  # BRK-01
     ],
 )
-def test_what_if_keeps_the_past_and_diverges_after_the_day(rule, value, changes, tmp_path):
-    """A what-if from day N (a changed rule, as ``--set rules.<rule>=<value>``): the rows up
-    to N are the source run's, the rows after N follow the changed rule; money stays
+def test_what_if_keeps_the_past_and_diverges_after_the_day(key, value, changed, changes, tmp_path):
+    """A what-if from day N (a changed key, as ``replay --from ... --set KEY=VALUE``): the
+    rows up to N are the source run's, the rows after N follow the change; money stays
     conserved across the change (SETTLE-03, checked after every day)."""
     path = SCENARIOS / "margin-call-liquidation.toml"
     source = tmp_path / "source"
@@ -149,17 +152,15 @@ def test_what_if_keeps_the_past_and_diverges_after_the_day(rule, value, changes,
     base.save(source)
     n = "2015-09-07"
     what_if = sim.run(
-        path,
+        load_with_sets(path, [f"{key}={value}", "scenario.days=4"]),
         start_from=source / "state" / n,
-        days=4,
         options=sim.SimOptions(check_invariants=True),
-        **{f"rules.{rule}": value},
     )
-    assert rule in what_if.summary["continued_from"]["rules_changed"]
+    assert changed in what_if.summary["continued_from"]["rules_changed"]
     for name in ("trades", "prices", "settlements", "accounts_daily", "liquidations"):
         assert split(what_if[name], n)[0].equals(split(base[name], n)[0]), name
     assert not split(what_if[changes], n)[1].equals(split(base[changes], n)[1])
-    if rule == "margin_rate":
+    if key == "contracts.0.margin_rate":
         after = split(what_if["settlements"], n)[1]
         assert after["margin_rate"].unique().to_list() == [0.2]
         assert split(base["settlements"], n)[1]["margin_rate"].unique().to_list() != [0.2]

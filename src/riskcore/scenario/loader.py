@@ -423,7 +423,7 @@ class _Loader:
                         "index points)",
                     )
             if len(r.errors) == before:
-                out.append(Contract(symbol, mult, tick, rate, prev, ltd, final))
+                out.append(Contract(symbol, mult, tick, rate, prev, ltd, final, "margin_rate" in t))
         return out
 
     def _members(self) -> list[Member]:

@@ -141,6 +141,10 @@ class Contract:
     final_settlement : float or None
         Final settlement price, index points (SETTLE-04); set when ``last_trading_day`` falls
         inside the run.
+    margin_rate_given : bool
+        True when the scenario file gives ``margin_rate``; False when it is the rulebook's
+        default, which then follows a changed rulebook (``riskcore.run(..., rules=...)``),
+        as it does when ``riskcore replay --set`` re-reads the file.
     """
 
     symbol: str
@@ -150,6 +154,7 @@ class Contract:
     prev_settlement: float
     last_trading_day: dt.date | None = None
     final_settlement: float | None = None
+    margin_rate_given: bool = False
 
     @property
     def tick_value(self) -> float:

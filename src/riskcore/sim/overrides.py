@@ -15,9 +15,10 @@ Choices where the spec is silent:
   differs from its original base); ``rules`` overrides are applied last.
 - The calendar is rebuilt from the (new) rulebook's sessions, auction and holidays and the
   (new) number of days.
-- A contract whose margin rate was the rulebook default (``margin_rate`` /
-  ``margin_rate_quarterly``) follows a changed default; an explicit rate that differs from
-  the old default is kept.
+- A contract without its own ``margin_rate`` in the file (the rulebook default,
+  ``margin_rate`` / ``margin_rate_quarterly``) follows a changed default; a rate the file
+  gives is kept, even when it equals the default — as with ``riskcore replay --set``, which
+  re-reads the file.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def apply_overrides(sc: Scenario, overrides: Mapping[str, Any]) -> Scenario:
     if rb is not sc.rulebook or days != sc.days:
         contracts = tuple(
             dataclasses.replace(c, margin_rate=_default_margin(c.symbol, sc.start, rb))
-            if c.margin_rate == _default_margin(c.symbol, sc.start, sc.rulebook)
+            if not c.margin_rate_given
             else c
             for c in sc.contracts
         )

@@ -29,8 +29,8 @@ def test_full_example_parses_to_expected_values(files):
     assert sc.start == dt.date(2015, 8, 24)
     assert sc.source == files.root / "scenario.toml"
     assert sc.contracts == (
-        Contract("IF1509", 300.0, 0.2, 0.12, 3500.0, dt.date(2015, 9, 18), None),
-        Contract("IF1512", 300.0, 0.2, 0.15, 3480.2, None, None),
+        Contract("IF1509", 300.0, 0.2, 0.12, 3500.0, dt.date(2015, 9, 18), None, False),
+        Contract("IF1512", 300.0, 0.2, 0.15, 3480.2, None, None, True),
     )
     assert sc.contracts[0].tick_value == pytest.approx(60.0)
     assert sc.contracts[1].prev_settlement_ticks == 17401

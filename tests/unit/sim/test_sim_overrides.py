@@ -72,3 +72,18 @@ def test_bad_overrides_are_clear_errors(scenario, overrides, message):
     sc = load_scenario(scenario())
     with pytest.raises(ScenarioError, match=re.escape(message)):
         apply_overrides(sc, overrides)
+
+
+def test_a_rate_given_in_the_file_is_kept_even_when_it_equals_the_default(scenario):
+    """MARGIN-01: ``run(..., rules.margin_rate=...)`` and ``replay --set rules.margin_rate``
+    agree: a contract whose file gives ``margin_rate`` keeps it, whatever its value; only a
+    contract on the rulebook default follows the new default."""
+    given = {"symbol": "IF1509", "multiplier": 300, "tick": 0.2, "prev_settlement": 3500.0,
+             "margin_rate": 0.12}  # fmt: skip
+    default = {"symbol": "IF1512", "multiplier": 300, "tick": 0.2, "prev_settlement": 3500.0}
+    accounts = [{"id": "A", "member": "M01"}]
+    sc = load_scenario(scenario(contracts=[given, default], accounts=accounts))
+    assert [c.margin_rate for c in sc.contracts] == [0.12, 0.12]  # seed default 0.12
+    assert [c.margin_rate_given for c in sc.contracts] == [True, False]
+    out = apply_overrides(sc, {"rules.margin_rate": 0.2})
+    assert [c.margin_rate for c in out.contracts] == [0.12, 0.2]
