@@ -192,7 +192,12 @@ class ReferenceEngine:
     ``states`` in the order they happen.
     """
 
-    def __init__(self, market: Market) -> None:
+    def __init__(
+        self, market: Market, *, record_events: bool = True, pool_capacity: int = 1024
+    ) -> None:
+        # record_events and pool_capacity are the numba engine's storage options, accepted so
+        # that the day loop can run on either engine; this engine keeps every event in lists
+        # that grow as needed.
         market.validate()
         self.stp_policy = int(market.stp_policy)
         self.margin_method = int(market.margin_method)
@@ -349,6 +354,13 @@ class ReferenceEngine:
         """POS-01 limit of ``contract`` from the next message on, lots per side per investor
         (``NO_LIMIT`` = none)."""
         self.specs[contract] = dataclasses.replace(self.specs[contract], pos_limit=int(lots))
+
+    def reserve_orders(self, n_orders: int) -> None:
+        """Nothing to do: per-order states live in a dict (the numba engine preallocates)."""
+
+    def n_live(self) -> int:
+        """Number of resting orders."""
+        return len(self.live)
 
     def live_orders(self) -> np.ndarray:
         """Every resting order (``LIVE_ORDER_DTYPE``), in :meth:`book` order."""

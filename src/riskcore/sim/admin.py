@@ -71,7 +71,7 @@ def set_position_limit(engine, contract: int, lots: int) -> None:
 
 def available(engine, account: int) -> float:
     """Free funds of an account now: reserve - frozen, CNY (MARGIN-02)."""
-    row = engine.acct[account]
+    row = engine.account_state()[account]
     return float(row["reserve"] - row["frozen"])
 
 

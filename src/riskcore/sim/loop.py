@@ -100,6 +100,7 @@ from riskcore.records import (
     SELL,
     SIDE_NAMES,
 )
+from riskcore.reference import ReferenceEngine
 from riskcore.risk.conservation import check_conservation
 from riskcore.risk.position_limits import BREACH_DTYPE, HANDOFF_DTYPE
 from riskcore.risk.settlement import Settlement
@@ -124,6 +125,9 @@ from riskcore.sim.build import (
 from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks, expired_mask
 from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import build_messages
+
+ENGINES = {"numba": Engine, "reference": ReferenceEngine}
+"""The engines a run may use (``SimOptions.engine``)."""
 
 BOOK_KINDS = (K_CONTINUOUS, K_AUCTION, K_LIQUIDATION)
 """Fill kinds traded on the book: they make the day's OHLC, volume and settlement price."""
@@ -158,12 +162,22 @@ class SimOptions:
     agent_step : float or None
         Seconds between two agent steps (:mod:`riskcore.agents.runner`); ``None`` = the
         scenario's ``agent_step`` (default 1 s). Coarser steps run faster.
+    engine : str
+        ``"numba"`` (default) or ``"reference"``: the pure-Python
+        :class:`~riskcore.reference.ReferenceEngine`, about 100 times slower, with the same
+        semantics; a whole run through each must give identical tables (the tests compare
+        them).
     """
 
     no_limit_range: float = 0.5
     chunk_messages: int = 1 << 18
     check_invariants: bool = False
     agent_step: float | None = None
+    engine: str = "numba"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"SimOptions.engine: {self.engine!r} is not one of {sorted(ENGINES)}")
 
 
 @dataclass(eq=False)
@@ -570,7 +584,7 @@ class _Day:
         self.run = run
         self.clk = clk
         self.market = market
-        self.engine = Engine(market, record_events=False, pool_capacity=4096)
+        self.engine = ENGINES[run.options.engine](market, record_events=False, pool_capacity=4096)
         self.fills: list[np.ndarray] = []
         n_a = run.index.n_accounts
         self.deposits = np.zeros(n_a)
