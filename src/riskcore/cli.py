@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import riskcore
+from riskcore.progress import TerminalLine
 from riskcore.scenario import ScenarioError
 from riskcore.sim.state import StateError
 
@@ -502,7 +503,7 @@ def _summary_number(summary: dict, keys: Sequence[str]) -> int | None:
     return None
 
 
-class ProgressBar:
+class ProgressBar(TerminalLine):
     """A one-line progress bar on a terminal: ``[#####.....] 52%  12,345/23,456 msgs  day 1/2``.
 
     Called as ``progress(done_messages, total_messages, day)`` by the simulation; redrawn at
@@ -516,39 +517,22 @@ class ProgressBar:
         The run's trading days, to show ``day i/n``.
     """
 
-    width = 30
-
     def __init__(self, stream: TextIO, days: Sequence[Any] = ()) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.days = [str(d) for d in days]
         self.total: int | None = None
-        self.last_draw = 0.0
-        self.drawn = False
 
     def __call__(self, done: int, total: int, day: Any = None) -> None:
         self.total = int(total)
-        now = time.monotonic()
-        if done < total and now - self.last_draw < 0.1:
+        if not self.due(final=done >= total):
             return
-        self.last_draw = now
-        frac = done / total if total > 0 else 1.0
-        frac = min(max(frac, 0.0), 1.0)
-        fill = round(frac * self.width)
-        text = f"[{'#' * fill}{'.' * (self.width - fill)}] {frac:4.0%}  {done:,}/{total:,} msgs"
+        frac = min(max(done / total if total > 0 else 1.0, 0.0), 1.0)
+        text = f"{self.bar(frac)} {frac:4.0%}  {done:,}/{total:,} msgs"
         if day is not None:
             d = str(day)[:10]
             i = self.days.index(d) + 1 if d in self.days else None
             text += f"  day {i}/{len(self.days)} {d}" if i else f"  {d}"
-        self.stream.write("\r" + text + "\x1b[K")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        """Clear the bar's line."""
-        if self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
+        self.draw(text)
 
 
 # --- validate -------------------------------------------------------------------------------

@@ -26,20 +26,10 @@ from typing import Any
 import polars as pl
 
 from riskcore.scenario.errors import ScenarioError, suggest
-from riskcore.scenario.model import Account, Position
+from riskcore.scenario.model import ACCOUNT_KEYS, Account, Position
 from riskcore.scenario.orders import _FlowErrors, _numeric, _text
 
-ACCOUNT_COLUMNS = (
-    "id",
-    "member",
-    "investor",
-    "name",
-    "proprietary",
-    "cash",
-    "hedge_quota",
-    "files_reports",
-    "positions",
-)
+ACCOUNT_COLUMNS = ACCOUNT_KEYS
 """Columns of an accounts file (the ``[[accounts]]`` keys)."""
 POSITION_FIELDS = ("symbol", "long", "short", "price")
 

@@ -37,6 +37,7 @@ from riskcore.scenario.accounts_file import read_accounts
 from riskcore.scenario.errors import ScenarioError, suggest
 from riskcore.scenario.locate import Locator
 from riskcore.scenario.model import (
+    ACCOUNT_KEYS,
     EXPECT_TABLES,
     Account,
     AgentGroup,
@@ -109,17 +110,6 @@ CONTRACT_KEYS = (
 )
 MEMBER_KEYS = ("id", "name", "guarantee_fund", "capital")
 EXCHANGE_KEYS = ("risk_reserve", "capital")
-ACCOUNT_KEYS = (
-    "id",
-    "member",
-    "investor",
-    "name",
-    "proprietary",
-    "cash",
-    "hedge_quota",
-    "files_reports",
-    "positions",
-)
 POSITION_KEYS = ("symbol", "long", "short", "price")
 EXPECT_KEYS = ("table", "where", "equals", "count")
 UNDERLYING_KEYS = ("source", "points", "random_walk")

@@ -40,6 +40,19 @@ EXPECT_TABLES = (
 added ones (``limit_breaches``, ``overdue_reports``: POS-04 and LTR-02, see
 :data:`riskcore.output.tables.SCHEMAS`)."""
 
+ACCOUNT_KEYS = (
+    "id",
+    "member",
+    "investor",
+    "name",
+    "proprietary",
+    "cash",
+    "hedge_quota",
+    "files_reports",
+    "positions",
+)
+"""Keys of an ``[[accounts]]`` block, and the columns of an ``[accounts_file]`` table."""
+
 ACTION_ENUM = pl.Enum(["new", "cancel"])
 SIDE_ENUM = pl.Enum(["buy", "sell"])
 OFFSET_ENUM = pl.Enum(["open", "close"])

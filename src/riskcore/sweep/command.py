@@ -18,10 +18,12 @@ import sys
 import time
 from typing import Any, TextIO
 
+from riskcore.progress import TerminalLine
+
 EXIT_RUNS_FAILED = 1
 
 
-class SweepProgress:
+class SweepProgress(TerminalLine):
     """``[#####.....]  12/40 runs  elapsed 0:12  ETA 0:28  (1 failed)`` on a terminal.
 
     Called as ``progress(done, total, failed)``; redrawn at most every 0.1 s (and at the
@@ -29,45 +31,27 @@ class SweepProgress:
     do not count).
     """
 
-    width = 30
-
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.start = time.monotonic()
         self.first: int | None = None
-        self.last_draw = 0.0
-        self.drawn = False
 
     def __call__(self, done: int, total: int, failed: int = 0) -> None:
-        now = time.monotonic()
         if self.first is None:
             self.first = done
-        if done < total and now - self.last_draw < 0.1 and self.drawn:
+        now = time.monotonic()
+        if not self.due(final=done >= total, now=now):
             return
-        self.last_draw = now
-        frac = done / total if total else 1.0
-        fill = round(frac * self.width)
         elapsed = now - self.start
         fresh = done - self.first
-        eta = "--:--"
-        if fresh > 0:
-            eta = _clock(elapsed / fresh * (total - done))
+        eta = _clock(elapsed / fresh * (total - done)) if fresh > 0 else "--:--"
         text = (
-            f"[{'#' * fill}{'.' * (self.width - fill)}] {done:,}/{total:,} runs  "
+            f"{self.bar(done / total if total else 1.0)} {done:,}/{total:,} runs  "
             f"elapsed {_clock(elapsed)}  ETA {eta}"
         )
         if failed:
             text += f"  ({failed} failed)"
-        self.stream.write("\r" + text + "\x1b[K")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        """Clear the bar's line."""
-        if self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.drawn = False
+        self.draw(text)
 
 
 def _clock(seconds: float) -> str:
