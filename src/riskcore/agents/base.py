@@ -1,7 +1,10 @@
 """What agents see at a step (:class:`View`), what they send (:class:`Orders`), helpers.
 
-Every kind's ``act(view, group, rng)`` is a pure function of these: numpy over the group's
-agents, no Python loop per agent. Prices are int64 ticks, quantities lots, times ns.
+Every kind's ``act(view, group, rng)`` is a pure function of these: it draws one step's
+random numbers the way the day's bulk draw does (:mod:`riskcore.agents.draws`) and applies
+the group's decision rules, the same compiled functions the day loop runs for all groups at
+once (:mod:`riskcore.agents.step_nb`, through :func:`decide`). Prices are int64 ticks,
+quantities lots, times ns.
 """
 
 from __future__ import annotations
@@ -150,6 +153,47 @@ class Group:
         return (account >= lo) & (account < lo + len(self.accounts))
 
 
+def decide(view: View, g: Group, d, errors: np.ndarray | None = None) -> Orders:
+    """The orders of group ``g`` at ``view`` for one step's draws ``d``
+    (:class:`riskcore.agents.draws.GroupDraws` of one step), by the kernel's rules;
+    ``errors`` are a fundamental group's fair-value errors, by agent. Prices unclipped."""
+    from riskcore.agents import step_nb
+    from riskcore.agents.draws import KIND_CODE, param_row
+
+    i64 = np.int64
+    kind, c, n = KIND_CODE[g.kind], int(g.contract), len(g.accounts)
+    lo = int(g.accounts[0]) if n else 0
+    live = view.live
+    n_live = len(live["order_no"])
+    table = np.zeros((8, n_live), i64)  # rows as in step_nb.step
+    for row, f in ((0, "order_no"), (2, "account"), (5, "offset"), (7, "leaves")):
+        table[row] = live[f]
+    rows = np.zeros(n_live, i64)
+    nc = step_nb.group_cancels(
+        i64(kind), i64(lo), i64(n), i64(view.stale_no), table[0], table[2], i64(n_live), rows,
+        i64(0),
+    )  # fmt: skip
+    cancel = table[0, rows[:nc]].copy()
+    held = np.stack([view.long, view.short, view.free_long, view.free_short]).astype(i64)
+    ret = 0.0
+    if g.kind == "momentum":
+        from riskcore.agents.momentum import signal
+
+        ret = signal(view.history, c, int(g.params["lookback"]))
+    dd = np.stack([d.agent, d.buy, d.k, d.qty]).astype(i64)
+    err = np.zeros(1) if errors is None else np.ascontiguousarray(errors, np.float64)
+    o = np.zeros((5, 2 * n + 1), i64)
+    no = step_nb.group_news(
+        i64(kind), param_row(g.kind, g.params), i64(lo), i64(n), i64(c), dd, i64(d.ptr[0]),
+        i64(d.ptr[1]), err, i64(0), i64(view.ref[c]), i64(view.bid[c]), i64(view.ask[c]),
+        float(ret), float(view.underlying), float(view.tick[c]), held, table, i64(n_live),
+        np.zeros(n + 1, i64), o,
+    )  # fmt: skip
+    o = o[:, :no]
+    return Orders(o[0].copy(), o[1].astype(np.int8), o[2].astype(np.int8), o[3].copy(),
+                  o[4].copy(), cancel)  # fmt: skip
+
+
 def arrivals(rng: np.random.Generator, n: int, rate: float, step_s: float) -> np.ndarray:
     """Which of ``n`` agents send an order this step: Poisson arrivals at ``rate`` per second,
     at most one per step (probability ``1 - exp(-rate x step)``)."""
@@ -171,4 +215,4 @@ def within_position(side, qty, offset, net, max_position: int) -> np.ndarray:
     return (np.asarray(offset) == CLOSE) | (np.abs(after) <= max_position)
 
 
-__all__ = ["Group", "Orders", "View", "arrivals", "offsets", "within_position"]
+__all__ = ["Group", "Orders", "View", "arrivals", "decide", "offsets", "within_position"]

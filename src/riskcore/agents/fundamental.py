@@ -19,33 +19,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.agents.base import Group, Orders, View, arrivals, offsets, within_position
-from riskcore.records import BUY, SELL
+from riskcore.agents import draws
+from riskcore.agents.base import Group, Orders, View, decide
 
 
 def day_errors(g: Group, rng: np.random.Generator) -> np.ndarray:
     """Each agent's relative fair-value error for the day (``N(0, dispersion)``)."""
-    return rng.normal(0.0, float(g.params["dispersion"]), size=len(g.accounts))
+    return draws.day_errors(g.kind, g.params, len(g.accounts), rng)
 
 
 def act(view: View, g: Group, rng: np.random.Generator, errors: np.ndarray) -> Orders:
     """Orders of the agents that act this step (module docstring)."""
-    p, c, acc = g.params, g.contract, g.accounts
-    go = arrivals(rng, len(acc), p["rate"], view.step_s)
-    if not go.any() or not np.isfinite(view.underlying):
-        return Orders()
-    fair = view.underlying * p["basis"] * (1.0 + errors[go]) / view.tick[c]  # ticks
-    m = view.ref[c] / fair - 1.0
-    act_ = np.abs(m) > p["threshold"]
-    a = acc[go][act_]
-    m = m[act_]
-    side = np.where(m < 0, BUY, SELL).astype(np.int8)
-    q = np.minimum(np.ceil(p["qty_per_pct"] * 100.0 * np.abs(m)), p["max_qty"]).astype(np.int64)
-    q = np.maximum(q, 1)
-    price = np.rint(fair[act_]).astype(np.int64)
-    off = offsets(side, q, view.free_long[a, c], view.free_short[a, c])
-    ok = within_position(side, q, off, view.long[a, c] - view.short[a, c], p["max_position"])
-    return Orders.of(a[ok], side[ok], off[ok], price[ok], q[ok])
+    d = draws.draw(g.kind, g.params, len(g.accounts), rng, 1, view.step_s)
+    return decide(view, g, d, errors)
 
 
 __all__ = ["act", "day_errors"]

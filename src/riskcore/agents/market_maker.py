@@ -19,29 +19,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.agents.base import Group, Orders, View, offsets
-from riskcore.records import BUY, SELL
+from riskcore.agents.base import Group, Orders, View, decide
+from riskcore.agents.draws import draw
 
 
 def act(view: View, g: Group, rng: np.random.Generator) -> Orders:
     """Cancel every resting quote, post new ones (module docstring)."""
-    p, c, acc = g.params, g.contract, g.accounts
-    live = view.live
-    cancel = live["order_no"][g.owns(live["account"])]
-    size, cap, spread = int(p["size"]), int(p["max_inventory"]), int(p["spread"])
-    net = view.long[acc, c] - view.short[acc, c]
-    skew = -float(p["skew"]) * net / cap if cap > 0 else np.zeros(len(acc))
-    centre = view.ref[c] + np.rint(skew).astype(np.int64)
-    bid_ok = net + size <= cap
-    ask_ok = net - size >= -cap
-    a = np.concatenate([acc[bid_ok], acc[ask_ok]])
-    side = np.concatenate(
-        [np.full(int(bid_ok.sum()), BUY, np.int8), np.full(int(ask_ok.sum()), SELL, np.int8)]
-    )
-    price = np.concatenate([centre[bid_ok] - spread, centre[ask_ok] + spread])
-    qty = np.full(len(a), size, np.int64)
-    off = offsets(side, qty, view.free_long[a, c], view.free_short[a, c])
-    return Orders.of(a, side, off, price, qty, cancel)
+    return decide(view, g, draw(g.kind, g.params, len(g.accounts), rng, 1, view.step_s))
 
 
 __all__ = ["act"]

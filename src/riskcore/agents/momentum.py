@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.agents.base import Group, Orders, View, arrivals, offsets, within_position
-from riskcore.records import BUY, SELL
+from riskcore.agents.base import Group, Orders, View, decide
+from riskcore.agents.draws import draw
 
 
 def signal(history: np.ndarray, c: int, lookback: int) -> float:
@@ -26,27 +26,9 @@ def signal(history: np.ndarray, c: int, lookback: int) -> float:
     return now / then - 1.0 if then > 0 else 0.0
 
 
-def aggressive_price(view: View, c: int, side: np.ndarray, slippage: int) -> np.ndarray:
-    """Opposite best quote +/- ``slippage`` ticks (the reference when that side is empty)."""
-    ask = view.ask[c] if view.ask[c] >= 0 else view.ref[c]
-    bid = view.bid[c] if view.bid[c] >= 0 else view.ref[c]
-    return np.where(side == BUY, ask + slippage, bid - slippage).astype(np.int64)
-
-
 def act(view: View, g: Group, rng: np.random.Generator) -> Orders:
     """Orders of the agents that act this step (module docstring)."""
-    p, c, acc = g.params, g.contract, g.accounts
-    go = arrivals(rng, len(acc), p["rate"], view.step_s)
-    ret = signal(view.history, c, int(p["lookback"]))
-    if not go.any() or abs(ret) <= p["threshold"]:
-        return Orders()
-    a = acc[go]
-    side = np.full(len(a), BUY if ret > 0 else SELL, np.int8)
-    q = np.full(len(a), int(p["qty"]), np.int64)
-    off = offsets(side, q, view.free_long[a, c], view.free_short[a, c])
-    ok = within_position(side, q, off, view.long[a, c] - view.short[a, c], p["max_position"])
-    price = aggressive_price(view, c, side, int(p["slippage"]))
-    return Orders.of(a[ok], side[ok], off[ok], price[ok], q[ok])
+    return decide(view, g, draw(g.kind, g.params, len(g.accounts), rng, 1, view.step_s))
 
 
-__all__ = ["act", "aggressive_price", "signal"]
+__all__ = ["act", "signal"]

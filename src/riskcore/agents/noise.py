@@ -17,32 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.agents.base import Group, Orders, View, arrivals, offsets, within_position
-from riskcore.records import BUY, SELL
+from riskcore.agents.base import Group, Orders, View, decide
+from riskcore.agents.draws import draw
 
 
 def act(view: View, g: Group, rng: np.random.Generator) -> Orders:
     """The group's cancels and new orders at this step (module docstring)."""
-    p, c, acc = g.params, g.contract, g.accounts
-    live = view.live
-    mine = g.owns(live["account"]) & (live["order_no"] < view.stale_no)
-    cancel = live["order_no"][mine]
-    n = len(acc)
-    go = arrivals(rng, n, p["rate"], view.step_s)
-    buy = rng.random(n) < 0.5
-    k = rng.integers(-p["cross"], p["max_offset"] + 1, size=n)
-    qty = rng.integers(1, p["max_qty"] + 1, size=n)
-    if not go.any():
-        return Orders.of([], [], [], [], [], cancel)
-    a = acc[go]
-    side = np.where(buy[go], BUY, SELL).astype(np.int8)
-    q = qty[go]
-    ref = int(view.ref[c])
-    price = np.where(side == BUY, ref - k[go], ref + k[go])
-    off = offsets(side, q, view.free_long[a, c], view.free_short[a, c])
-    net = view.long[a, c] - view.short[a, c]
-    ok = within_position(side, q, off, net, p["max_position"])
-    return Orders.of(a[ok], side[ok], off[ok], price[ok], q[ok], cancel)
+    return decide(view, g, draw(g.kind, g.params, len(g.accounts), rng, 1, view.step_s))
 
 
 __all__ = ["act"]

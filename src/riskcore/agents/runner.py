@@ -1,4 +1,4 @@
-"""Agents in the day loop: observe, act (vectorised per group), one engine call per step.
+"""Agents in the day loop: observe and decide in one kernel call, one engine call per step.
 
 :class:`AgentPlan` is built once per run from the scenario (groups, step, underlying path);
 :class:`DayAgents` runs one trading day:
@@ -10,10 +10,11 @@
   by the exchange's machinery (LIQ-01 ①).
 - **at each step** ``t = session start + k x step`` inside the continuous sessions (after
   the scenario's messages before ``t`` and the events at ``t``; no auction participation),
-  :meth:`DayAgents.step` builds one :class:`~riskcore.agents.base.View` (best bid/ask, last
-  trade price, band in force per contract; positions, free lots, restrictions and reserve
-  of every account; the agents' resting orders; the underlying level), calls every group's
-  ``act`` in file order, and submits all cancels (first) and new orders as one
+  :meth:`DayAgents.step` reads the engine (best bid/ask and band in force per contract,
+  positions and account states, the states of the agents' resting orders; the last trade
+  price comes from the day's fills) and calls :func:`riskcore.agents.step_nb.step`, which
+  applies every group's decision rules in file order to the day's pre-drawn random numbers
+  (:mod:`riskcore.agents.draws`); all cancels (first) and new orders go to the engine as one
   ``PHASE_CONTINUOUS`` batch at ``t``. New orders are LIMIT, priced in ticks and clipped to
   the band in force. A **restricted** agent (unpaid call, liquidation) sends no opening
   orders: they are dropped before submission (its close orders and cancels still go).
@@ -24,11 +25,12 @@
 
 Determinism: a group's random numbers come only from
 ``np.random.SeedSequence(seed, spawn_key=(1, group number, date ordinal))``, a fresh stream
-per group and calendar day; an agent's state within the day (momentum's price history,
-fundamental traders' fair-value errors) starts afresh from the day's starting state each
-morning (the previous settlement), and everything else agents use (positions, money,
-restrictions) is the engine's, which is rebuilt from :class:`~riskcore.sim.build.Carry`.
-So a run continued from a saved end-of-day state produces the same flow.
+per group and calendar day, drawn for the whole day at its start (:mod:`riskcore.agents.draws`);
+an agent's state within the day (momentum's price history, fundamental traders' fair-value
+errors) starts afresh from the day's starting state each morning (the previous settlement),
+and everything else agents use (positions, money, restrictions) is the engine's, which is
+rebuilt from :class:`~riskcore.sim.build.Carry`. So a run continued from a saved end-of-day
+state produces the same flow.
 """
 
 from __future__ import annotations
@@ -39,20 +41,11 @@ from time import perf_counter
 
 import numpy as np
 
-from riskcore.agents import fundamental, market_maker, momentum, noise, speculator
-from riskcore.agents.base import Group, Orders, View
+from riskcore.agents import step_nb
+from riskcore.agents.base import Group
+from riskcore.agents.draws import KIND_CODE, N_PARAMS, day_errors, draw, param_row
 from riskcore.agents.underlying import UnderlyingPath, underlying_path
-from riskcore.records import (
-    CANCEL,
-    LIMIT,
-    MSG_DTYPE,
-    NEW,
-    OPEN,
-    PHASE_CONTINUOUS,
-    SRC_AGENT,
-    ST_ACCEPTED,
-    ST_PARTIAL,
-)
+from riskcore.records import MSG_DTYPE, PHASE_CONTINUOUS
 from riskcore.scenario import Event, Scenario
 
 AGENT_STREAM = 1
@@ -60,14 +53,6 @@ AGENT_STREAM = 1
 DEFAULT_STEP = 1.0
 """Seconds between two agent steps when neither the scenario nor the options set one."""
 NS = 1_000_000_000
-
-_LIVE_FIELDS = ("order_no", "price", "account", "contract", "side", "offset", "qty", "leaves")
-_ACT = {
-    "noise": noise.act,
-    "market_maker": market_maker.act,
-    "momentum": momentum.act,
-    "speculator": speculator.act,
-}
 
 
 @dataclass(eq=False)
@@ -148,32 +133,85 @@ class DayAgents:
     fills: list
     timings: dict | None = None
     rngs: list = field(init=False)
-    errors: dict = field(init=False)
-    msgs: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        t0 = perf_counter()
         key = self.day.toordinal()
+        groups = self.plan.groups
         self.rngs = [
             np.random.default_rng(
                 np.random.SeedSequence(self.plan.seed, spawn_key=(AGENT_STREAM, g.number, key))
             )
-            for g in self.plan.groups
+            for g in groups
         ]
-        self.errors = {
-            g.number: fundamental.day_errors(g, rng)
-            for g, rng in zip(self.plan.groups, self.rngs, strict=True)
-            if g.kind == "fundamental"
-        }
-        self.last = np.full(len(self.prev_settle), -1, dtype=np.int64)
-        self.seen = 0
+        n_g = len(groups)
+        # rows: kind code, first account, number of agents, contract (accounts consecutive)
+        self.grp = np.zeros((4, n_g), np.int64)
+        for i, g in enumerate(groups):
+            lo = int(g.accounts[0]) if len(g.accounts) else 0
+            self.grp[:, i] = KIND_CODE[g.kind], lo, len(g.accounts), g.contract
+        self.g_par = np.zeros((n_g, N_PARAMS), np.float64)
+        for i, g in enumerate(groups):
+            self.g_par[i] = param_row(g.kind, g.params)
+        n_acc = int(max((self.grp[1] + self.grp[2]).max(initial=0), 1))
+        self.err = np.zeros(n_acc, np.float64)  # fundamental traders' errors, by account
+        for g, rng in zip(groups, self.rngs, strict=True):
+            e = day_errors(g.kind, g.params, len(g.accounts), rng)
+            if len(e):
+                self.err[g.accounts] = e
         self._times = self._step_times()
-        self.history = np.zeros((len(self._times) + 1, len(self.prev_settle)), np.int64)
+        n_s, n_c = len(self._times), len(self.prev_settle)
+        self.draws = [[] for _ in groups]
+        self._draw(n_s)
+        self.levels = np.full(n_s, np.nan)  # the underlying at each planned step
+        if self.plan.path is not None and n_s:
+            self.levels = self.plan.path.levels(self.day, self._times, self.sessions)
+        # rows: best bid, best ask, last trade today, previous settlement, band lo, band hi
+        self.mkt = np.zeros((6, n_c), np.int64)
+        self.mkt[0:3] = -1
+        self.mkt[3] = self.prev_settle
+        self.ticks = np.ascontiguousarray(self.tick, np.float64)
+        self.cons = [int(c) for c in self.plan.contracts]
+        self.seen = 0
+        self.history = np.zeros((n_s + 1, n_c), np.int64)
         self.history[0] = self.prev_settle
         self.k = 0  # steps done
-        self.step_t = np.zeros(len(self._times) + 1, np.int64)  # time and first order number
-        self.step_no = np.zeros(len(self._times) + 1, np.int64)  # of each step done
-        # the agents' orders that may still rest (pruned with order_status at each step)
-        self.open = {f: np.zeros(0, np.int64) for f in _LIVE_FIELDS}
+        self.steps = np.zeros((2, n_s + 1), np.int64)  # time, first order number of each step
+        # the agents' orders that may still rest: rows order_no, price, account, contract,
+        # side, offset, qty, leaves (pruned with order_status at each step)
+        self.n_agents = int(self.grp[2].sum())
+        self.n_live = 0
+        self.live = np.zeros((8, 4 * self.n_agents + 64), np.int64)
+        self.scr = np.zeros((2, self.live.shape[1]), np.int64)  # rows to cancel, pending lots
+        self.m = np.zeros(0, MSG_DTYPE)  # the day's agent messages (n_msgs of them)
+        self.n_msgs = 0
+        self.o = np.zeros((5, 2 * int(self.grp[2].max(initial=0)) + 1), np.int64)
+        self.held = None  # long, short, free long, free short lots (n_accounts, n_contracts)
+        if self.timings is not None:  # the day's draws count as agent time
+            self.timings["agents"] = self.timings.get("agents", 0.0) + perf_counter() - t0
+
+    def _draw(self, n_steps: int) -> None:
+        """Draw ``n_steps`` more steps of every group's random numbers and pack them."""
+        step_s = self.plan.step_ns / NS
+        for g, rng, parts in zip(self.plan.groups, self.rngs, self.draws, strict=True):
+            parts.append(draw(g.kind, g.params, len(g.accounts), rng, n_steps, step_s))
+        n_total = sum(len(p.ptr) - 1 for p in self.draws[0]) if self.draws else 0
+        self.d_ptr = np.zeros((len(self.draws), n_total + 1), np.int64)
+        fields: dict[str, list] = {"agent": [], "buy": [], "k": [], "qty": []}
+        base = 0
+        for i, parts in enumerate(self.draws):
+            s = 0
+            for p in parts:
+                steps = len(p.ptr) - 1
+                self.d_ptr[i, s : s + steps + 1] = base + p.ptr
+                base += int(p.ptr[-1])
+                s += steps
+                for f, out in fields.items():
+                    out.append(getattr(p, f))
+        z = np.zeros(0, np.int64)
+        self.d = np.stack(
+            [np.concatenate(fields[f]) if fields[f] else z for f in ("agent", "buy", "k", "qty")]
+        )
 
     # --- before the open ---------------------------------------------------------------------
     def top_ups(self, margin_call: np.ndarray, at_ns: int, index) -> list[Event]:
@@ -207,173 +245,90 @@ class DayAgents:
         parts = [np.arange(int(s0), int(s1), self.plan.step_ns) for s0, s1 in self.sessions]
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
-    def _observe(self, t: int) -> View:
-        eng = self.engine
-        for f in self.fills[self.seen :]:  # last trade price per contract
-            for c in self.plan.contracts:
-                px = f["price"][f["contract"] == c]
-                if len(px):
-                    self.last[c] = px[-1]
-        self.seen = len(self.fills)
-        n_c = len(self.prev_settle)
-        bid = np.full(n_c, -1, np.int64)
-        ask = np.full(n_c, -1, np.int64)
-        lo = np.zeros(n_c, np.int64)
-        hi = np.zeros(n_c, np.int64)
-        for c in self.plan.contracts:
-            d = eng.depth(int(c), 1)
-            if d.bid_qty[0] > 0:
-                bid[c] = d.bid_price[0]
-            if d.ask_qty[0] > 0:
-                ask[c] = d.ask_price[0]
-            _, lo[c], hi[c] = eng.market_state(int(c))
-        ref = np.where(self.last >= 0, self.last, self.prev_settle)
-        both = (bid >= 0) & (ask >= 0)
-        ref = np.where(both, (bid + ask) // 2, ref)
-        ref = np.clip(ref, lo, hi)
-        self.k += 1
-        if self.k >= len(self.history):  # a step off the planned times (direct calls)
-            self.history = np.concatenate([self.history, self.history[-1:]])
-            self.step_t = np.concatenate([self.step_t, [0]])
-            self.step_no = np.concatenate([self.step_no, [0]])
-        self.history[self.k] = ref
-        pos = eng.positions()
-        long = pos["long_yd"] + pos["long_td"]
-        short = pos["short_yd"] + pos["short_td"]
-        acc = eng.account_state()
-        live = self._live()
-        u = np.nan
-        if self.plan.path is not None:
-            u = self.plan.path.level(self.day, t, self.sessions)
-        return View(
-            t=t,
-            step_s=self.plan.step_ns / NS,
-            bid=bid,
-            ask=ask,
-            last=self.last.copy(),
-            ref=ref,
-            band_lo=lo,
-            band_hi=hi,
-            prev_settle=np.asarray(self.prev_settle, np.int64),
-            tick=np.asarray(self.tick, np.float64),
-            long=long,
-            short=short,
-            free_long=long - pos["pend_close_long"],
-            free_short=short - pos["pend_close_short"],
-            restricted=acc["restricted"] != 0,
-            reserve=acc["reserve"],
-            live=live,
-            underlying=u,
-            history=self.history[: self.k + 1],
-        )
+    def _room(self, n_live: int) -> None:
+        """Grow the live-order table and the message buffer for this step."""
+        need = n_live + 2 * self.n_agents
+        if need > self.live.shape[1]:
+            grown = np.zeros((8, 2 * need), np.int64)
+            grown[:, :n_live] = self.live[:, :n_live]
+            self.live = grown
+            self.scr = np.zeros((2, 2 * need), np.int64)
+        if self.n_msgs + need > len(self.m):  # the day's messages, kept for finish
+            grown = np.zeros(2 * (self.n_msgs + need), MSG_DTYPE)
+            grown[: self.n_msgs] = self.m[: self.n_msgs]
+            self.m = grown
 
-    def _live(self) -> np.ndarray:
-        """The agents' resting orders (``LIVE_ORDER_DTYPE``, ``leaves`` up to date), from
-        the engine's per-order states: no walk over the book."""
-        o = self.open
-        if len(o["order_no"]):
-            status, filled, _ = self.engine.order_status(o["order_no"])
-            keep = (status == ST_ACCEPTED) | (status == ST_PARTIAL)
-            o = {f: v[keep] for f, v in o.items()}
-            o["leaves"] = o["qty"] - filled[keep]
-            self.open = o
-        return o
-
-    def _stale_no(self, t: int, after_s: float) -> int:
-        """Agent orders numbered below this were sent before ``t - after_s``."""
-        done = self.k - 1  # steps before this one (this step's row is not written yet)
-        i = int(np.searchsorted(self.step_t[:done], t - int(after_s * NS), side="left"))
-        return int(self.step_no[i]) if i < done else self.desk.first_no + self.desk.n
+    def _extend(self) -> None:
+        """More rows for steps off the planned times (direct calls)."""
+        more = max(len(self.history) - 1, 1)
+        self._draw(more)
+        n_c = self.history.shape[1]
+        self.history = np.concatenate([self.history, np.zeros((more, n_c), np.int64)])
+        self.steps = np.concatenate([self.steps, np.zeros((2, more), np.int64)], axis=1)
 
     def step(self, t: int):
-        """One step at ``t``: observe, every group acts, one engine call. Returns the
-        engine's batch (``None`` when no group sent anything)."""
+        """One step at ``t``: observe, every group decides (one kernel call), one engine
+        call. Returns the engine's batch (``None`` when no group sent anything)."""
         t0 = perf_counter()
-        view = self._observe(t)
-        parts: list[tuple[Group, Orders]] = []
-        for g, rng in zip(self.plan.groups, self.rngs, strict=True):
-            if g.kind == "fundamental":
-                out = fundamental.act(view, g, rng, self.errors[g.number])
-            else:
-                if g.kind == "noise":
-                    view.stale_no = self._stale_no(t, g.params["cancel_after"])
-                out = _ACT[g.kind](view, g, rng)
-            parts.append((g, out))
-        self.step_t[self.k - 1] = t
-        self.step_no[self.k - 1] = self.desk.first_no + self.desk.n
-        m = self._messages(t, view, parts)
+        eng, k = self.engine, self.k
+        if k + 1 >= len(self.history):
+            self._extend()
+        for f in self.fills[self.seen :]:  # last trade price per contract
+            if len(f):
+                step_nb.last_prices(f["price"], f["contract"], self.mkt[2])
+        self.seen = len(self.fills)
+        mkt = self.mkt
+        for c in self.cons:
+            mkt[0, c], mkt[1, c] = eng.best_quote(c)
+            _, mkt[4, c], mkt[5, c] = eng.market_state(c)
+        pos = eng.positions()
+        acct = eng.account_state()
+        if self.held is None:
+            self.held = np.zeros((4, *pos.shape), np.int64)
+        status, filled, _ = eng.order_status(self.live[0, : self.n_live])
+        self._room(self.n_live)
+        u = np.nan
+        if self.plan.path is not None:
+            u = (
+                self.levels[k]
+                if k < len(self.levels)
+                else self.plan.path.level(self.day, t, self.sessions)
+            )
+        first = self.desk.first_no + self.desk.n
+        n_msg, self.n_live = step_nb.step(
+            k, t, first, u, self.grp, self.g_par, self.d_ptr, self.d, self.err, mkt, self.ticks,
+            self.history, self.steps, pos, acct, status, filled, self.live, self.n_live,
+            self.held, self.scr, self.o, self.m[self.n_msgs :],
+        )  # fmt: skip
+        self.k = k + 1
         batch = None
         kernel = 0.0
-        if len(m):
+        if n_msg:
+            m = self.m[self.n_msgs : self.n_msgs + n_msg]
+            self.n_msgs += n_msg
+            self.desk.numbers(n_msg)
             t1 = perf_counter()
-            batch = self.engine.submit(m, phase=PHASE_CONTINUOUS)
+            batch = eng.submit(m, phase=PHASE_CONTINUOUS)
             kernel = perf_counter() - t1
-            self.msgs.append(m)
-            new = m["action"] == NEW
-            o = self.open
-            for f in _LIVE_FIELDS:
-                src = "qty" if f == "leaves" else f
-                o[f] = np.concatenate([o[f], m[src][new].astype(np.int64)])
         if self.timings is not None:  # the kernel's share of the step, the agents' the rest
             self.timings["kernel"] = self.timings.get("kernel", 0.0) + kernel
             spent = perf_counter() - t0 - kernel
             self.timings["agents"] = self.timings.get("agents", 0.0) + spent
         return batch
 
-    def _messages(self, t: int, view: View, parts: list[tuple[Group, Orders]]) -> np.ndarray:
-        """Cancels, then new orders, of every group as one ``MSG_DTYPE`` batch at ``t``."""
-        cancel = np.concatenate([o.cancel for _, o in parts]) if parts else np.zeros(0, np.int64)
-        news = [(g, o) for g, o in parts if len(o.account)]
-        acc = np.concatenate([o.account for _, o in news]) if news else np.zeros(0, np.int64)
-        con = (
-            np.concatenate([np.full(len(o.account), g.contract) for g, o in news]) if news else acc
-        )
-        side = np.concatenate([o.side for _, o in news]) if news else np.zeros(0, np.int8)
-        off = np.concatenate([o.offset for _, o in news]) if news else np.zeros(0, np.int8)
-        price = np.concatenate([o.price for _, o in news]) if news else acc
-        qty = np.concatenate([o.qty for _, o in news]) if news else acc
-        keep = ~(view.restricted[acc] & (off == OPEN)) if len(acc) else np.zeros(0, bool)
-        acc, con, side, off, price, qty = (x[keep] for x in (acc, con, side, off, price, qty))
-        price = np.clip(price, view.band_lo[con], view.band_hi[con])
-        nc, nn = len(cancel), len(acc)
-        m = np.zeros(nc + nn, dtype=MSG_DTYPE)
-        if len(m) == 0:
-            return m
-        m["order_no"] = self.desk.numbers(len(m))
-        m["ts"] = t
-        m["source"] = SRC_AGENT
-        if nc:
-            live = view.live
-            order = np.argsort(live["order_no"])
-            row = order[np.searchsorted(live["order_no"], cancel, sorter=order)]
-            m["action"][:nc] = CANCEL
-            m["target"][:nc] = cancel
-            m["account"][:nc] = live["account"][row]
-            m["contract"][:nc] = live["contract"][row]
-        m["action"][nc:] = NEW
-        m["target"][nc:] = -1
-        m["account"][nc:] = acc
-        m["contract"][nc:] = con
-        m["side"][nc:] = side
-        m["offset"][nc:] = off
-        m["type"][nc:] = LIMIT
-        m["price"][nc:] = price
-        m["qty"][nc:] = qty
-        return m
-
     # --- after the close ---------------------------------------------------------------------
     def finish(self) -> int:
         """After ``expire``: the day's messages and their final states into the desk.
         Returns the number of messages of the day."""
-        if not self.msgs:
+        if not self.n_msgs:
             return 0
-        m = np.concatenate(self.msgs)
+        m = self.m[: self.n_msgs].copy()
         status, filled, reason = self.engine.order_status(m["order_no"])
         self.desk.msgs.append(m)
         self.desk.status.append(status)
         self.desk.filled.append(filled)
         self.desk.reason.append(reason)
-        self.msgs = []
+        self.n_msgs = 0
         return len(m)
 
 

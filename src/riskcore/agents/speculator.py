@@ -16,32 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.agents.base import Group, Orders, View, arrivals
-from riskcore.agents.momentum import aggressive_price
-from riskcore.records import BUY, OPEN, SELL
+from riskcore.agents.base import Group, Orders, View, decide
+from riskcore.agents.draws import draw
 
 
 def act(view: View, g: Group, rng: np.random.Generator) -> Orders:
     """Opening orders of the speculators still building their position."""
-    p, c, acc = g.params, g.contract, g.accounts
-    go = arrivals(rng, len(acc), p["rate"], view.step_s)
-    long = p["direction"] == "long"
-    held = view.long[acc, c] if long else view.short[acc, c]
-    live = view.live
-    pending = np.zeros(len(acc), np.int64)
-    mine = g.owns(live["account"]) & (live["offset"] == OPEN)
-    if mine.any():  # lots already on the way (resting opening orders)
-        pos = np.searchsorted(acc, live["account"][mine])
-        np.add.at(pending, pos, live["leaves"][mine])
-    want = np.maximum(int(p["target"]) - held - pending, 0)
-    go &= want > 0
-    if not go.any():
-        return Orders()
-    a = acc[go]
-    side = np.full(len(a), BUY if long else SELL, np.int8)
-    q = np.minimum(want[go], int(p["qty"]))
-    price = aggressive_price(view, c, side, int(p["slippage"]))
-    return Orders.of(a, side, np.full(len(a), OPEN, np.int8), price, q)
+    return decide(view, g, draw(g.kind, g.params, len(g.accounts), rng, 1, view.step_s))
 
 
 __all__ = ["act"]

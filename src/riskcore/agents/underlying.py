@@ -52,6 +52,20 @@ class UnderlyingPath:
         d = self.day_index(day)
         return float(self.open[d] * (self.close[d] / self.open[d]) ** trading_fraction(t, sessions))
 
+    def levels(self, day: dt.date, times: np.ndarray, sessions: np.ndarray) -> np.ndarray:
+        """:meth:`level` at each of ``times`` (ns) at once, index points (float64)."""
+        d = self.day_index(day)
+        s = np.asarray(sessions, dtype=np.int64)
+        t = np.asarray(times, dtype=np.int64)[:, None]
+        length = s[:, 1] - s[:, 0]
+        total = float(length.astype(np.float64).sum())
+        if total <= 0:
+            frac = np.ones(len(t))
+        else:
+            done = np.clip(t - s[:, 0], 0, length).astype(np.float64)
+            frac = done.sum(axis=1) / total
+        return self.open[d] * (self.close[d] / self.open[d]) ** frac
+
 
 def trading_fraction(t: int, sessions: np.ndarray) -> float:
     """Share of the day's trading time (``sessions``: (k, 2) ns) elapsed at ``t``, in [0, 1]."""

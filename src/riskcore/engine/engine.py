@@ -430,6 +430,13 @@ class Engine:
             out += [px, q]
         return Depth(*out)
 
+    def best_quote(self, contract: int) -> tuple[int, int]:
+        """``(best bid, best ask)`` of ``contract``, ticks; -1 for an empty side (what
+        ``depth(contract, 1)`` shows, without reading the ladder)."""
+        c = self.cs[contract]
+        lo, bid, ask = int(c["ladder_lo"]), int(c["best_bid"]), int(c["best_ask"])
+        return (lo + bid if bid >= 0 else -1), (lo + ask if ask >= 0 else -1)
+
     def positions(self) -> np.ndarray:
         """Positions, ``POSITION_DTYPE`` shape (n_accounts, n_contracts) (a copy)."""
         return self.pos.reshape(self.market.n_accounts, self.market.n_contracts).copy()

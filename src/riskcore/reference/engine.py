@@ -454,6 +454,11 @@ class ReferenceEngine:
             arrays += [price, qty]
         return Depth(*arrays)
 
+    def best_quote(self, contract: int) -> tuple[int, int]:
+        """``(best bid, best ask)`` of ``contract``, ticks; -1 for an empty side."""
+        bid, ask = self.bids[int(contract)].best_price(), self.asks[int(contract)].best_price()
+        return (-1 if bid is None else bid), (-1 if ask is None else ask)
+
     def positions(self) -> np.ndarray:
         """Positions, ``POSITION_DTYPE`` array of shape (n_accounts, n_contracts)."""
         out = np.zeros((self.n_accounts, self.n_contracts), dtype=POSITION_DTYPE)
