@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskcore.records import BUY, CLOSE, OPEN, SELL
-
 
 @dataclass(eq=False)
 class Orders:
@@ -194,25 +192,4 @@ def decide(view: View, g: Group, d, errors: np.ndarray | None = None) -> Orders:
                   o[4].copy(), cancel)  # fmt: skip
 
 
-def arrivals(rng: np.random.Generator, n: int, rate: float, step_s: float) -> np.ndarray:
-    """Which of ``n`` agents send an order this step: Poisson arrivals at ``rate`` per second,
-    at most one per step (probability ``1 - exp(-rate x step)``)."""
-    p = 1.0 - np.exp(-rate * step_s)
-    return rng.random(n) < p
-
-
-def offsets(side, qty, free_long, free_short) -> np.ndarray:
-    """``CLOSE`` where the order can close that many lots of the opposite position (a sell
-    against free long lots, a buy against free short lots), else ``OPEN``."""
-    side = np.asarray(side)
-    free = np.where(side == SELL, free_long, free_short)
-    return np.where(free >= qty, CLOSE, OPEN).astype(np.int8)
-
-
-def within_position(side, qty, offset, net, max_position: int) -> np.ndarray:
-    """False for opening orders that would take ``|net|`` beyond ``max_position`` lots."""
-    after = net + np.where(np.asarray(side) == BUY, qty, -np.asarray(qty))
-    return (np.asarray(offset) == CLOSE) | (np.abs(after) <= max_position)
-
-
-__all__ = ["Group", "Orders", "View", "arrivals", "decide", "offsets", "within_position"]
+__all__ = ["Group", "Orders", "View", "decide"]

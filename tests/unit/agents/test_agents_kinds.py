@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from riskcore.agents import fundamental, market_maker, momentum, noise, speculator
-from riskcore.agents.base import Group, View, arrivals, offsets, within_position
+from riskcore.agents.base import Group, View
 from riskcore.agents.params import PARAMS
 from riskcore.agents.underlying import trading_fraction, underlying_path
 from riskcore.records import BUY, CLOSE, OPEN, SELL
@@ -45,17 +45,6 @@ def view(long=None, short=None, live=None, ref=17500, bid=17499, ask=17501, **kw
 
 def rng(seed=1):
     return np.random.default_rng(seed)
-
-
-def test_helpers():
-    assert not arrivals(rng(), 1000, 0.0, 1.0).any()
-    share = arrivals(rng(), 100_000, 0.1, 2.0).mean()
-    assert share == pytest.approx(1 - np.exp(-0.2), abs=0.01)
-    side = np.array([SELL, BUY, SELL])
-    got = offsets(side, np.array([2, 2, 3]), np.array([2, 0, 2]), np.array([0, 5, 0]))
-    assert got.tolist() == [CLOSE, CLOSE, OPEN]
-    ok = within_position(np.array([BUY, BUY, SELL]), 5, np.array([OPEN, CLOSE, OPEN]), 16, 20)
-    assert ok.tolist() == [False, True, True]
 
 
 def test_noise_orders_around_the_reference_and_stale_cancels():
