@@ -9,7 +9,9 @@ run a tiny replay warms the numba cache.
 
 Prints messages per second end to end (wall time of the child process), its peak resident
 memory (``getrusage(RUSAGE_CHILDREN)``) and the split of the run's own ``summary.json``
-(``time_s``: load / kernel / end of day / tables / write), each with its target beside it.
+(``time_s``: load / prepare / kernel / end of day / tables / write, defined in
+:func:`riskcore.sim.result.make_summary`) beside the targets; ``startup`` is the rest of
+the wall time (interpreter start, imports, freeing the memory at exit).
 
 The flow (SCENARIO.md ``[flow]`` columns): limit orders around a drifting mid price per
 contract (inside the 6 % breaker band), market and fill-and-kill orders, opens and closes
@@ -302,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(target <= {TARGET_PEAK_MB:.0f})  {'ok' if ok_mem else 'MISSED'}"
     )
     print("  split (summary.json time_s, seconds):")
-    print(f"    {'startup':<12}{result['startup_s']:8.3f}   (process start, imports)")
+    print(f"    {'startup':<12}{result['startup_s']:8.3f}   (process start, imports, exit)")
     for key, value in split.items():
         print(f"    {key:<12}{(value or 0.0):8.3f}")
     return 0 if (ok_rate and ok_mem) else 1

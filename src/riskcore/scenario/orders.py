@@ -260,11 +260,15 @@ def _enum(s: pl.Series, keep: pl.Series, enum: pl.Enum) -> pl.Series:
     """``s`` (Categorical) as ``enum`` where ``keep`` (values already checked), else null."""
     if s.dtype == enum and not bool((~keep & s.is_not_null()).any()):
         return s
-    u = s.unique().drop_nulls()
-    lut = np.full(int(u.to_physical().max() or 0) + 1 if len(u) else 1, -1, dtype=np.int64)
     cats = list(enum.categories)
-    for phys, name in zip(u.to_physical().to_list(), u.cast(pl.String).to_list(), strict=True):
-        lut[phys] = cats.index(name) if name in cats else -1
+    if isinstance(s.dtype, pl.Enum):  # codes 0..k-1 name its categories: no pass for them
+        lut = np.array([cats.index(v) if v in cats else -1 for v in s.dtype.categories.to_list()])
+        lut = lut.astype(np.int64) if len(lut) else np.full(1, -1, dtype=np.int64)
+    else:
+        u = s.unique().drop_nulls()
+        lut = np.full(int(u.to_physical().max() or 0) + 1 if len(u) else 1, -1, dtype=np.int64)
+        for phys, name in zip(u.to_physical().to_list(), u.cast(pl.String).to_list(), strict=True):
+            lut[phys] = cats.index(name) if name in cats else -1
     phys = s.to_physical().fill_null(len(lut)).to_numpy()
     code = np.append(lut, -1)[np.minimum(phys, len(lut))]
     code = np.where(keep.fill_null(False).to_numpy() & (code >= 0), code, -1)
@@ -340,8 +344,17 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
 
     def cat_col(name: str, allow_int: bool = False, enum: pl.Enum | None = None) -> pl.Series:
         if name in df.columns:
-            if enum is not None and df[name].dtype == enum:
-                return df[name]  # already the vocabulary: every value allowed, none to strip
+            dtype = df[name].dtype
+            if enum is not None and (
+                dtype == enum
+                or (
+                    isinstance(dtype, pl.Enum)
+                    and set(dtype.categories) <= set(enum.categories)
+                    and (name != "type" or "limit" in dtype.categories)  # fill_null("limit")
+                    and name != "action"
+                )
+            ):
+                return df[name]  # values of the vocabulary already: all allowed, none to strip
             return _names(df, name, errs, allow_int)
         return _const(name, None, pl.Categorical, n)
 

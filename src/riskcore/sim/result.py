@@ -103,7 +103,18 @@ def rules_not_simulated(sc: Scenario) -> list[str]:
 def make_summary(
     sc: Scenario, rec: RunRecords, tables: Mapping[str, pl.DataFrame], timings: Mapping
 ) -> dict[str, Any]:
-    """The ``summary.json`` content (wall times may differ between identical runs)."""
+    """The ``summary.json`` content (wall times may differ between identical runs).
+
+    ``time_s`` splits the run's wall time, seconds: ``load`` (reading and checking the
+    scenario, its accounts and flow files; from the command's start under ``riskcore
+    replay``), ``prepare`` (the flow as engine messages, their phases and days, each day's
+    market and engine), ``kernel`` (every engine call: message batches with their boundary
+    checks, auction, sessions, close; the first call also loads the cached compiled
+    kernels), ``end_of_day`` (close checks, per-order final states, settlement prices, the
+    end-of-day hooks, ``prices`` rows), ``tables`` (the polars tables, ``warnings``
+    included) and ``write`` (the Parquet files, atomically). ``wall_time_s`` is their sum:
+    the process's start, imports and exit are outside it.
+    """
     n = len(rec.msgs)
     wall = float(sum(v for v in timings.values() if v is not None))
     kernel = float(timings.get("kernel") or 0.0)
