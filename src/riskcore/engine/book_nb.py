@@ -66,6 +66,19 @@ def slot_free(pool, ctr, slot):
 
 
 @njit
+def chain_free(pool, start, tail):
+    """Chain slots ``start..`` into a free list, in order, that ends in ``tail`` (-1 = end).
+
+    One sequential pass (a numpy field assignment per field would walk the pool three times).
+    """
+    n = len(pool)
+    for i in range(start, n):
+        pool[i].next = i + 1 if i + 1 < n else tail
+        pool[i].prev = -1
+        pool[i].leaves = 0
+
+
+@njit
 def note_level_added(cs, c, side, idx):
     """Update the best level after an order was added at ladder index ``idx``."""
     if side == BUY:

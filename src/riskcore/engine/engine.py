@@ -99,7 +99,7 @@ class Engine:
     Notes
     -----
     Semantics: ``docs/engine-semantics.md``. Rules: MATCH-01..07, LIMIT-03, MARGIN-01..03,
-    POS-01..04, UNIT-01/02. Memory: 48 bytes per pool slot (resting orders only) plus
+    POS-01..04, UNIT-01/02. Memory: 40 bytes per pool slot (resting orders only) plus
     10 bytes per order number for the per-order status arrays.
     """
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from riskcore.records import CONTRACT_SPEC_DTYPE
 
-# One resting order. 48 bytes per slot; slots are reused through a free list, so the pool
+# One resting order. 40 bytes per slot; slots are reused through a free list, so the pool
 # grows with the number of *resting* orders, not with the number of orders seen.
 ORDER_DTYPE = np.dtype(
     [
@@ -94,28 +94,22 @@ F_PEND_BUY = 2
 F_PEND_SELL = 3
 
 
-def _chain_free(pool: np.ndarray, start: int) -> None:
-    """Chain slots ``start..`` into a free list ending in -1."""
-    n = len(pool)
-    pool["next"][start:] = np.arange(start + 1, n + 1, dtype=np.int32)
-    pool["next"][n - 1] = -1
-    pool["prev"][start:] = -1
-    pool["leaves"][start:] = 0
-
-
 def new_pool(capacity: int) -> np.ndarray:
     """An empty order pool of ``capacity`` slots chained into one free list."""
+    from riskcore.engine.book_nb import chain_free  # book_nb imports this module
+
     pool = np.zeros(capacity, dtype=ORDER_DTYPE)
-    _chain_free(pool, 0)
+    chain_free(pool, 0, -1)
     return pool
 
 
 def grow_pool(pool: np.ndarray, ctr: np.ndarray) -> np.ndarray:
     """Double the pool; the new slots become the free list (called only when it is full)."""
+    from riskcore.engine.book_nb import chain_free
+
     old = len(pool)
     bigger = np.empty(2 * old, dtype=ORDER_DTYPE)
     bigger[:old] = pool
-    _chain_free(bigger, old)
-    bigger["next"][-1] = ctr[C_FREE_HEAD]  # -1 when full, so this ends the new list
+    chain_free(bigger, old, ctr[C_FREE_HEAD])  # -1 when full, so this ends the new list
     ctr[C_FREE_HEAD] = old
     return bigger
