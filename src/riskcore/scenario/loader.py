@@ -779,8 +779,10 @@ class _Loader:
         if rw is None:
             return None
         jumps = tuple(rw.get("jumps", ()))
+        last = max(days, default=None)
         for j, (d, _) in enumerate(jumps):
-            if d not in days:
+            # after the run's last day a jump has no effect (e.g. a shortened `days`)
+            if d not in days and (last is None or d <= last):
                 r.fail(
                     (*p, "random_walk", "jumps", j),
                     f"{d.isoformat()} is not one of the run's trading days (a jump happens at "

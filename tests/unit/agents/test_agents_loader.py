@@ -157,3 +157,13 @@ def test_bad_agent_step(tmp_path, step):
     msg = str(e.value)
     assert f":{line_of(text, 'agent_step')}: key 'scenario.agent_step'" in msg
     assert "duration" in msg or "> 0" in msg
+
+
+def test_a_jump_after_the_runs_last_day_is_allowed(tmp_path):
+    """A run cut short (``days``, ``--set scenario.days=1``) keeps its later jumps, which
+    then have no effect; a jump before the end on a day without trading is an error."""
+    walk = '[underlying]\nrandom_walk = { start = 3500.0, jumps = [["2015-09-01", -0.1]] }\n'
+    sc = load(tmp_path, walk)  # runs 2015-08-21 and 2015-08-24
+    assert sc.underlying.jumps[0][1] == -0.1
+    msg, _ = error(tmp_path, walk.replace("2015-09-01", "2015-08-23"))  # a Sunday in the run
+    assert "underlying.random_walk.jumps[0]" in msg and "not one of the run's trading days" in msg
