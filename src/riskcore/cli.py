@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 import tomllib
@@ -370,7 +369,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr, scenario.trading_days) if show_progress else None
     sim_started = time.perf_counter()
     try:
-        result = simulate(scenario, progress=bar, **more)
+        result = simulate(scenario, progress=bar, save_to=out, **more)
     except StateError as e:  # e.g. an order flow up to the saved day unlike the saved run's
         raise UsageError(str(e)) from None
     finally:
@@ -381,14 +380,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if isinstance(times, dict):  # the scenario was loaded here, not by the run
         times["load"] = round((times.get("load") or 0.0) + sim_started - started, 6)
 
+    # the run folder is written while the tables are built (save_to): the expectations are
+    # checked on the tables read back from it, and the summary is written again with them
     results = check_expectations(scenario.expect, result.tables) if args.check else []
     failure = first_failure(results)
     if args.check:
         result.summary["failed_expectation"] = failure.to_dict() if failure else None
         result.summary["expectations_checked"] = len(results)
-    result.save(out)
-    if args.check and not _summary_has_failure(out, failure):
-        _patch_summary(out, failure, len(results))
+    _rewrite_summary(out, result.summary)
 
     wall = time.perf_counter() - started
     if not args.quiet:
@@ -410,11 +409,29 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _rewrite_summary(out: Path, summary: dict[str, Any]) -> None:
+    """Write ``out/summary.json`` again (atomically) with the command's load time and its
+    check (``time_s``, ``failed_expectation``, ``expectations_checked`` of ``summary``),
+    the wall time and rates summed anew."""
+    from riskcore.output.write import write_json
+    from riskcore.sim.result import finish_summary
+
+    path = out / "summary.json"
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        saved = {}
+    for key in ("time_s", "failed_expectation", "expectations_checked"):
+        if key in summary:
+            saved[key] = summary[key]
+    write_json(finish_summary(saved) if "time_s" in saved else saved, path)
+
+
 def simulate(
     scenario: Any, progress: Callable[[int, int, Any], None] | None = None, **state: Any
 ) -> Any:
     """Run a loaded scenario with :func:`riskcore.sim.run` (imported here: it compiles);
-    ``state``: its ``save_state=`` / ``start_from=`` when given."""
+    ``state``: its ``save_state=`` / ``start_from=`` / ``save_to=`` when given."""
     from riskcore.sim import run
 
     if progress is None:
@@ -436,29 +453,6 @@ def _state_to_continue(args: argparse.Namespace, scenario: Any) -> Any:
     except StateError as e:
         raise UsageError(str(e)) from None
     return state
-
-
-def _summary_has_failure(out: Path, failure: Any) -> bool:
-    try:
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    want = failure.to_dict() if failure else None
-    return summary.get("failed_expectation", "missing") == want
-
-
-def _patch_summary(out: Path, failure: Any, checked: int) -> None:
-    """Record the check in ``summary.json`` (atomically) if ``Result.save`` did not."""
-    path = out / "summary.json"
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        summary = {}
-    summary["failed_expectation"] = failure.to_dict() if failure else None
-    summary["expectations_checked"] = checked
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def print_summary_table(
@@ -486,8 +480,10 @@ def print_summary_table(
         f"rulebook {scenario.rulebook.name} -> {out}"
     )
     print(f"  {'table':<{width}}  {'rows':>9}")
-    for name, df in tables.items():
-        print(f"  {name:<{width}}  {df.height:>9,}")
+    rows = result.summary.get("tables") or {}
+    for name in tables:  # the summary's counts: no table read back from the folder for them
+        height = rows[name] if name in rows else tables[name].height
+        print(f"  {name:<{width}}  {height:>9,}")
     rate = messages / sim_time if sim_time > 0 else math.inf
     print(
         f"  wall time {wall:.2f} s (simulation {sim_time:.2f} s), {messages:,} messages, "

@@ -126,7 +126,7 @@ class FakeSim:
     calls: list = field(default_factory=list)
     error: BaseException | None = None
 
-    def __call__(self, scenario, progress=None):
+    def __call__(self, scenario, progress=None, save_to=None):
         self.calls.append(scenario)
         if self.error is not None:
             raise self.error
@@ -134,7 +134,10 @@ class FakeSim:
             for i, day in enumerate(scenario.trading_days):
                 progress(i + 1, len(scenario.trading_days), day)
         summary = {"scenario": scenario.name, "seed": scenario.seed, "messages": 2}
-        return FakeResult(fake_tables(), summary)
+        result = FakeResult(fake_tables(), summary)
+        if save_to is not None:  # as the real run: the folder written while tables are built
+            result.save(save_to)
+        return result
 
 
 def line_of(path: Path, needle: str, occurrence: int = 1) -> int:

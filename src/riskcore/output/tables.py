@@ -422,6 +422,9 @@ def orders_table(
     reason: np.ndarray,
     member_of: Mapping[str, str],
     investor_of: Mapping[str, str],
+    *,
+    start: int = 0,
+    stop: int | None = None,
 ) -> pl.DataFrame:
     """The ``orders`` table: one row per message (order or cancel request).
 
@@ -429,12 +432,16 @@ def orders_table(
     ----------
     orders : polars.DataFrame
         The scenario's order flow (``ORDERS_SCHEMA``), row i = order number i.
-    msgs : ndarray of MSG_DTYPE
-        The messages built from it (for cancel targets and sources).
+    msgs : ndarray with fields ``target``, ``action``, ``source``
+        The messages built from it (``MSG_DTYPE`` or the run's ``TABLE_MSG_DTYPE``): cancel
+        targets, actions and sources.
     status, filled, reason : ndarray
         Final per-order state from the engines (``ST_*``, lots, ``R_*``).
     member_of, investor_of : mapping of str to str
         Account id -> member id / investor id.
+    start, stop : int, optional
+        Only the rows of order numbers ``start .. stop - 1`` (a slice of the table, built
+        from the slices of the inputs; cancels still name targets anywhere before them).
 
     Notes
     -----
@@ -447,14 +454,19 @@ def orders_table(
     Names are ``Categorical`` and vocabularies ``Enum`` (compact for flows of millions of
     rows); every column is built from arrays or distinct values, none per row in Python.
     """
-    n = orders.height
-    if n == 0:
+    stop = orders.height if stop is None else min(stop, orders.height)
+    n = stop - start
+    if n <= 0:
         return empty("orders")
+    every = orders
+    orders = orders.slice(start, n) if n < every.height else orders
+    msgs, status, filled, reason = (a[start:stop] for a in (msgs, status, filled, reason))
     target = msgs["target"]
     is_cancel = msgs["action"] == CANCEL
     sym = orders["symbol"].cast(pl.Categorical)
     if bool(is_cancel.any()):
-        sym = sym.gather(np.maximum(target, 0)).zip_with(pl.Series(is_cancel & (target >= 0)), sym)
+        targets = every["symbol"].cast(pl.Categorical).gather(np.maximum(target, 0))
+        sym = targets.zip_with(pl.Series(is_cancel & (target >= 0)), sym)
     filled_s = masked(filled.astype(np.int64), ~is_cancel, pl.Int64)
     account = orders["account"].cast(pl.Categorical)
     client = orders["client_id"]
@@ -464,7 +476,7 @@ def orders_table(
     member, investor = _lookup(account, member_of, investor_of)
     df = pl.DataFrame(
         {
-            "order_no": np.arange(n, dtype=np.int64),
+            "order_no": np.arange(start, stop, dtype=np.int64),
             "client_id": client,
             "at": at,
             "day": at.dt.date(),

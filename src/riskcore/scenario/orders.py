@@ -505,10 +505,14 @@ def cross_duplicates(inline: pl.DataFrame, flow: pl.DataFrame, file: str) -> str
 
 
 def combine(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate (inline first, then flow) and sort stably by ``at``."""
+    """Concatenate (inline first, then flow) and sort stably by ``at``.
+
+    Empty frames are left out, so a flow file without inline orders is not copied.
+    """
     frames = [f for f in frames if f is not None]
     if not frames:
         return pl.DataFrame(schema=ORDERS_SCHEMA)
+    frames = [f for f in frames if f.height] or frames[:1]
     df = pl.concat(frames, how="vertical", rechunk=True) if len(frames) > 1 else frames[0]
     at = df["at"].to_numpy()
     if len(at) < 2 or bool(np.all(at[1:] >= at[:-1])):

@@ -10,7 +10,7 @@ from typing import Any
 from riskcore.scenario import Scenario, load_scenario
 from riskcore.sim.loop import EndOfDayHook, Progress, SimOptions, run_scenario
 from riskcore.sim.overrides import apply_overrides
-from riskcore.sim.result import Result
+from riskcore.sim.result import Result, save_records
 from riskcore.sim.state import SavedState, load_state
 
 
@@ -22,6 +22,7 @@ def run(
     options: SimOptions | None = None,
     save_state: str | Path | None = None,
     start_from: str | Path | SavedState | None = None,
+    save_to: str | Path | None = None,
     **overrides: Any,
 ) -> Result:
     """Run a scenario and return its :class:`Result` (tables and summary).
@@ -47,6 +48,11 @@ def run(
         A state folder ``RUN_DIR/state/YYYY-MM-DD`` (or a loaded state): continue the run
         after that day, under this call's rules; the tables hold ``RUN_DIR``'s rows up to
         that day and the new run's after it.
+    save_to : str or Path, optional
+        Write the run folder while building the tables, one table at a time
+        (:func:`riskcore.sim.result.save_records`: the largest tables are never in memory
+        together); the result's ``tables`` are then read back from the folder on first use.
+        Without it the tables are built in memory (save them with ``Result.save``).
     **overrides
         ``seed=``, ``days=``, ``rulebook=``, ``rules={...}`` and ``"rules.<parameter>"``
         keys (e.g. ``**{"rules.position_limit": 300}``); see
@@ -83,4 +89,6 @@ def run(
         save_state=save_state,
         start_from=state,
     )
+    if save_to is not None:
+        return save_records(rec, save_to, load_time=load)
     return Result.from_records(rec, load_time=load)

@@ -396,6 +396,7 @@ class RunRecords:
     index: Index
     orders: pl.DataFrame
     msgs: np.ndarray
+    """Every message's ``target``, ``action`` and ``source`` (:data:`TABLE_MSG_DTYPE`)."""
     status: np.ndarray
     filled: np.ndarray
     reason: np.ndarray
@@ -547,6 +548,10 @@ class _Run:
     hooks: list[EndOfDayHook]
     progress: Progress | None
     timings: dict[str, float]
+    msgs_done_after: int | None = None
+    """Day index after whose close the engine reads no more messages: ``msgs`` is then cut
+    to the fields the tables read (:data:`TABLE_MSG_DTYPE`); ``None`` = kept whole (a run
+    that saves its states digests them)."""
     status: np.ndarray = field(init=False)
     filled: np.ndarray = field(init=False)
     reason: np.ndarray = field(init=False)
@@ -679,11 +684,13 @@ class _Day:
             self.run.states.append(states)
 
     def take_fills(self) -> np.ndarray:
-        """The day's fills so far, trade numbers made global (a copy)."""
+        """The day's fills so far, trade numbers made global (a copy); the batches' own
+        arrays are let go (the list is emptied), so the end of day does not hold them twice."""
         if len(self.fills) == 1:
             f = self.fills[0].copy()
         else:  # a new array already
             f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
+        self.fills.clear()
         f["trade_no"] += self.run.n_trades
         return f
 
@@ -912,6 +919,8 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     for ev in run.events[d]:
         if ev.at_ns >= clk.close:
             day.apply(ev)
+    if d == run.msgs_done_after:  # 56 -> 10 bytes a message before the end of day
+        run.msgs = _table_fields(run.msgs)
 
     t0 = perf_counter()
     for part in (idx, cidx):
@@ -1108,6 +1117,8 @@ def run_scenario(
     if start_from is not None:  # skip the saved days (riskcore.sim.state)
         carry, prev_day, first = saved.resume(run, clocks, start_from)
         cont = saved.continuation(run, start_from, saved.check_source(start_from))
+    if save_state is None and clocks:
+        run.msgs_done_after = len(clocks) - 1
     if save_state is not None:
         run_id = saved.new_run_id()
         saved.clear_states(save_state)
@@ -1136,11 +1147,12 @@ def run_scenario(
     if run.desk.n:  # LIQ: the liquidation messages, numbered after the scenario's
         client_ids = run.orders["client_id"].to_list()
         orders = pl.concat([orders, run.desk.order_rows(run.index, client_ids, run.orders)])
-        msgs = np.concatenate([msgs, run.desk.all_msgs()])
+        msgs = np.concatenate([_table_fields(msgs), _table_fields(run.desk.all_msgs())])
         st, fl, rs = run.desk.arrays()
         status = np.concatenate([status, st.astype(status.dtype)])
         filled = np.concatenate([filled, fl.astype(filled.dtype)])
         reason = np.concatenate([reason, rs.astype(reason.dtype)])
+    msgs = _table_fields(msgs)  # the engine's 56-byte messages are done with
     return RunRecords(
         scenario=sc,
         index=run.index,
@@ -1159,6 +1171,21 @@ def run_scenario(
         continued=cont,
         state_run_id=run_id,
     )
+
+
+TABLE_MSG_DTYPE = np.dtype([("target", np.int64), ("action", np.int8), ("source", np.int8)])
+"""The message fields the tables read (:attr:`RunRecords.msgs`): 10 bytes a message."""
+
+
+def _table_fields(msgs: np.ndarray) -> np.ndarray:
+    """``msgs`` (``MSG_DTYPE``) cut to :data:`TABLE_MSG_DTYPE`, one field at a time
+    (``msgs`` itself when it is cut already)."""
+    if msgs.dtype == TABLE_MSG_DTYPE:
+        return msgs
+    out = np.empty(len(msgs), dtype=TABLE_MSG_DTYPE)
+    for name in TABLE_MSG_DTYPE.names:
+        out[name] = msgs[name]
+    return out
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:

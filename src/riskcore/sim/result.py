@@ -14,8 +14,11 @@ lists the SCENARIO.md tables a run did not write (e.g. with other hooks).
 
 from __future__ import annotations
 
+import contextlib
 import platform
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
@@ -26,17 +29,18 @@ import numpy as np
 import polars as pl
 
 from riskcore.output.tables import (
+    SCHEMAS,
     events_table,
     market_states_table,
     orders_table,
     prices_table,
     trades_table,
 )
-from riskcore.output.write import write_run
+from riskcore.output.write import PARQUET_OPTIONS, write_lazy_table, write_run, write_table
 from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
 from riskcore.sim.loop import RunRecords
-from riskcore.sim.warn import warnings_table
+from riskcore.sim.warn import CLOSES_KEY, TRIGGERS_KEY, warnings_table
 
 TABLE_ORDER = (*EXPECT_TABLES, "events")
 """Every table name a run folder may hold, in the order they are written."""
@@ -62,16 +66,40 @@ def versions() -> dict[str, str]:
     }
 
 
-def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
-    """The run's tables from its raw records (see the module docstring)."""
+def _orders(rec: RunRecords, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+    """The ``orders`` table of a run's records (its rows ``start .. stop - 1``)."""
     index = rec.index
     member_of = dict(zip(index.accounts, index.member_of_account, strict=True))
     investor_of = dict(zip(index.accounts, index.investor_of_account, strict=True))
+    return orders_table(
+        rec.orders,
+        rec.msgs,
+        rec.status,
+        rec.filled,
+        rec.reason,
+        member_of,
+        investor_of,
+        start=start,
+        stop=stop,
+    )
+
+
+SLICE = PARQUET_OPTIONS["row_group_size"]
+"""Rows of ``orders`` and ``trades`` built at a time by :func:`save_records` (a row group)."""
+WARNING_ORDER_COLUMNS = ("day", "investor", "action", "filled", "source")
+"""The ``orders`` columns the ``warnings`` table reads (read back from the written file)."""
+
+
+def _trades(rec: RunRecords) -> pl.DataFrame:
+    """The ``trades`` table of a run's records."""
+    index = rec.index
+    return trades_table(rec.fills, index.accounts, index.contracts, index.tick)
+
+
+def _other_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
+    """Every table of a run but ``orders``, ``trades`` and ``warnings``."""
+    index = rec.index
     tables = {
-        "orders": orders_table(
-            rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, member_of, investor_of
-        ),
-        "trades": trades_table(rec.fills, index.accounts, index.contracts, index.tick),
         "market_states": market_states_table(
             np.concatenate(rec.states) if rec.states else np.zeros(0, MARKET_STATE_DTYPE),
             index.contracts,
@@ -85,13 +113,178 @@ def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
             continue
         frames = [f for f in frames if f is not None]
         tables[name] = pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+    return tables
+
+
+def _in_order(tables: dict[str, Any]) -> dict[str, Any]:
+    """``tables`` in :data:`TABLE_ORDER` (others after them, by name)."""
+    order = {name: i for i, name in enumerate(TABLE_ORDER)}
+    return dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+def build_tables(rec: RunRecords) -> dict[str, pl.DataFrame]:
+    """The run's tables from its raw records (see the module docstring)."""
+    tables = {"orders": _orders(rec), "trades": _trades(rec), **_other_tables(rec)}
     if rec.continued is not None:  # the source run's rows up to the saved day first
         tables = rec.continued.merge(tables)
     warnings = warnings_table(rec, tables)  # WARN-01/02, from the tables and the hook
     if warnings is not None:
         tables["warnings"] = warnings
-    order = {name: i for i, name in enumerate(TABLE_ORDER)}
-    return dict(sorted(tables.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    return _in_order(tables)
+
+
+class FolderTables(Mapping[str, pl.DataFrame]):
+    """A saved run's tables, each read from ``folder/<name>.parquet`` on first use.
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder.
+    heights : mapping of str to int
+        Table name -> rows, in the folder's table order (``summary.json["tables"]``).
+    """
+
+    def __init__(self, folder: Path, heights: Mapping[str, int]) -> None:
+        self.folder = Path(folder)
+        self.heights = dict(heights)
+        self._read: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self.heights:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = pl.read_parquet(self.folder / f"{name}.parquet")
+        return self._read[name]
+
+    def __iter__(self):
+        return iter(self.heights)
+
+    def __len__(self) -> int:
+        return len(self.heights)
+
+
+def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) -> Result:
+    """Build and write a run's tables one at a time, then ``folder/summary.json``.
+
+    The run folder of :meth:`Result.save` (same files, same bytes) in far less memory:
+    ``trades`` and then ``orders`` are built and written one row group (:data:`SLICE`
+    rows) at a time, each slice when the Parquet writer asks for it (``pl.defer`` slices
+    streamed by ``sink_parquet``), so neither table is ever whole in memory; the fills are
+    released after ``trades``, the per-message records after ``orders``. ``warnings``
+    reads the five ``orders`` columns it needs back from the written file. Building the
+    two tables counts as ``write`` in ``time_s``. Used by ``riskcore.run(...,
+    save_to=...)`` and ``riskcore replay``; a continued run (``start_from``) is built
+    whole and saved as :meth:`Result.save` does.
+
+    Returns
+    -------
+    Result
+        Its ``tables`` are a :class:`FolderTables`: read back from ``folder`` on first use.
+        ``records`` keep no per-message arrays (``orders``, ``msgs``, ``status``,
+        ``filled``, ``reason`` and ``fills`` are emptied once written).
+    """
+    if rec.continued is not None:
+        res = Result.from_records(rec, load_time)
+        res.save(folder)
+        return res
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):  # an old summary must not vouch for new tables
+        (out / "summary.json").unlink()
+    n_msgs, n_fills = len(rec.msgs), len(rec.fills)
+    spent = {"tables": 0.0, "write": 0.0}
+    t = perf_counter()
+    tables = _other_tables(rec)
+    spent["tables"] += perf_counter() - t
+    heights: dict[str, int] = {}
+
+    # trades and orders side by side, each built and written a slice (one row group) at a
+    # time when its writer asks for it, so neither is ever whole in memory (their build
+    # time is counted as writing); the fills are let go once trades is written
+    t = perf_counter()
+    n = rec.orders.height
+    heights["trades"], heights["orders"] = len(rec.fills), n
+
+    def write_trades() -> None:
+        fills, index = rec.fills, rec.index
+        parts = [
+            pl.defer(
+                partial(
+                    trades_table, fills[k : k + SLICE], index.accounts, index.contracts, index.tick
+                ),
+                schema=SCHEMAS["trades"],
+            )
+            for k in range(0, len(fills), SLICE)
+        ]
+        if parts:
+            write_lazy_table(pl.concat(parts), out / "trades.parquet")
+        else:
+            write_table(_trades(rec), out / "trades.parquet")
+        rec.fills = rec.fills[:0].copy()
+
+    path = out / "orders.parquet"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        trades_job = pool.submit(write_trades)
+        slices = [
+            pl.defer(partial(_orders, rec, k, k + SLICE), schema=SCHEMAS["orders"])
+            for k in range(0, n, SLICE)
+        ]
+        if slices:
+            write_lazy_table(pl.concat(slices), path)
+        else:
+            write_table(_orders(rec), path)
+        del slices
+    trades_job.result()  # a failure propagates (no summary is written)
+    spent["write"] += perf_counter() - t
+    t = perf_counter()
+    seen = tables
+    if rec.records.get(TRIGGERS_KEY) and rec.records.get(CLOSES_KEY):  # the hook ran
+        seen = {**tables, "orders": pl.read_parquet(path, columns=list(WARNING_ORDER_COLUMNS))}
+    warnings = warnings_table(rec, seen)  # WARN-01/02
+    del seen
+    spent["tables"] += perf_counter() - t
+    rec.orders = rec.orders.clear()
+    for name in ("msgs", "status", "filled", "reason"):
+        setattr(rec, name, getattr(rec, name)[:0].copy())
+    if warnings is not None:
+        tables["warnings"] = warnings
+    heights.update((name, df.height) for name, df in tables.items())
+    heights = {name: heights[name] for name in _in_order(heights)}
+    timings = {"load": load_time, **rec.timings, "tables": spent["tables"], "write": None}
+    summary = make_summary(rec.scenario, rec, heights, timings)
+    summary["messages"], summary["fills"] = n_msgs, n_fills
+    summary["events_not_simulated"] = _not_simulated(tables.get("events"))
+    finish_summary(summary)
+    res = Result(rec.scenario, FolderTables(out, heights), summary, rec)
+    t = perf_counter()
+
+    def final_summary() -> dict[str, Any]:
+        summary["time_s"]["write"] = spent["write"] + perf_counter() - t
+        return finish_summary(summary)
+
+    stale = tuple(name for name in TABLE_ORDER if name not in heights)
+    write_run(out, tables, final_summary, stale=stale)
+    return res
+
+
+def finish_summary(s: dict[str, Any]) -> dict[str, Any]:
+    """Round ``s["time_s"]`` and set ``wall_time_s`` (their sum) and the rates from it
+    (in place); returns ``s``."""
+    s["time_s"] = {k: (None if v is None else round(float(v), 6)) for k, v in s["time_s"].items()}
+    wall = sum(v for v in s["time_s"].values() if v is not None)
+    s["wall_time_s"] = round(wall, 6)
+    n = s.get("messages", 0)
+    s["messages_per_s"] = s["events_per_s"] = round(n / wall, 1) if wall > 0 else None
+    kernel = float(s["time_s"].get("kernel") or 0.0)
+    s["kernel_messages_per_s"] = round(n / kernel, 1) if kernel > 0 else None
+    return s
+
+
+def _not_simulated(events: pl.DataFrame | None) -> int:
+    """Events whose status is neither ``applied`` nor ``refused``."""
+    if events is None or not events.height:
+        return 0
+    return int((~events["status"].is_in(["applied", "refused"])).sum())
 
 
 def rules_not_simulated(sc: Scenario) -> list[str]:
@@ -101,9 +294,10 @@ def rules_not_simulated(sc: Scenario) -> list[str]:
 
 
 def make_summary(
-    sc: Scenario, rec: RunRecords, tables: Mapping[str, pl.DataFrame], timings: Mapping
+    sc: Scenario, rec: RunRecords, tables: Mapping[str, pl.DataFrame | int], timings: Mapping
 ) -> dict[str, Any]:
-    """The ``summary.json`` content (wall times may differ between identical runs).
+    """The ``summary.json`` content (wall times may differ between identical runs);
+    ``tables`` maps names to frames or to their row counts.
 
     ``time_s`` splits the run's wall time, seconds: ``load`` (reading and checking the
     scenario, its accounts and flow files; from the command's start under ``riskcore
@@ -119,9 +313,6 @@ def make_summary(
     wall = float(sum(v for v in timings.values() if v is not None))
     kernel = float(timings.get("kernel") or 0.0)
     events = tables.get("events")
-    not_sim = 0
-    if events is not None and events.height:
-        not_sim = int((~events["status"].is_in(["applied", "refused"])).sum())
     return {
         "scenario": sc.name,
         "title": sc.title,
@@ -131,11 +322,15 @@ def make_summary(
         "start": sc.start.isoformat(),
         "days": len(sc.calendar.trading_days),
         "trading_days": [d.isoformat() for d in sc.calendar.trading_days],
-        "tables": {name: int(df.height) for name, df in tables.items()},
+        "tables": {
+            name: int(df if isinstance(df, int) else df.height) for name, df in tables.items()
+        },
         "tables_not_filled": [t for t in EXPECT_TABLES if t not in tables],
         "messages": n,
         "fills": len(rec.fills),
-        "events_not_simulated": not_sim,
+        "events_not_simulated": _not_simulated(
+            events if isinstance(events, pl.DataFrame) else None
+        ),
         "rules_not_simulated": rules_not_simulated(sc),
         "failed_expectation": None,
         "wall_time_s": round(wall, 6),
@@ -205,7 +400,10 @@ class Result:
         return name in self.tables
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{k}={v.height}" for k, v in self.tables.items())
+        rows = self.summary.get("tables") or {}  # no table read back just to count it
+        counts = ", ".join(
+            f"{k}={rows[k] if k in rows else self.tables[k].height}" for k in self.tables
+        )
         days = self.summary.get("days")
         return f"<Result {self.scenario.name!r} seed={self.scenario.seed} days={days}: {counts}>"
 
