@@ -469,9 +469,7 @@ def orders_table(
         sym = targets.zip_with(pl.Series(is_cancel & (target >= 0)), sym)
     filled_s = masked(filled.astype(np.int64), ~is_cancel, pl.Int64)
     account = orders["account"].cast(pl.Categorical)
-    client = orders["client_id"]
-    if bool(is_cancel.any()):
-        client = orders["target"].zip_with(pl.Series(is_cancel), client)
+    client = orders["client_id"].cast(pl.String)  # a cancel's is its target already
     at = orders["at"].cast(DT)
     member, investor = _lookup(account, member_of, investor_of)
     df = pl.DataFrame(

@@ -88,7 +88,7 @@ def inline_orders(
                         (*path, key),
                         f"not used by a cancel (a cancel takes {', '.join(CANCEL_KEYS)})",
                     )
-            row["target"] = reader.get(t, path, "target", _ID)
+            row["client_id"] = reader.get(t, path, "target", _ID)  # a cancel's id: its target
         elif action == "new":
             if "target" in t:
                 reader.fail((*path, "target"), 'only a cancel has a target (set action = "cancel")')
@@ -432,12 +432,35 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
             "price",
             "{value}: a market order has no price (leave it empty)",
         )
-    client_id = _text(df, "id", errs, allow_int=True) if "id" in df.columns else None
-    target = _text(df, "target", errs, allow_int=True) if "target" in df.columns else None
+    raw_id = df["id"] if "id" in df.columns else None
+    raw_target = df["target"] if "target" in df.columns else None
+    integer_ids = all(
+        s is None or s.dtype.is_integer() or s.dtype == pl.Null for s in (raw_id, raw_target)
+    )
+    if integer_ids:  # kept as numbers: the text is the same decimal digits, made when written
+        client_id = None if raw_id is None else raw_id.cast(pl.Int64)
+        target = None if raw_target is None else raw_target.cast(pl.Int64)
+    else:
+        client_id = _text(df, "id", errs, allow_int=True) if raw_id is not None else None
+        target = _text(df, "target", errs, allow_int=True) if raw_target is not None else None
     if target is not None:
         errs.first(is_cancel & target.is_null(), df, "target", "missing value (a cancel needs one)")
     if errs.errors:
         raise ScenarioError(errs.errors[0], errs.errors)
+    id_type = pl.Int64 if integer_ids else pl.String
+    if client_id is None and target is None:
+        ids = _const("client_id", None, id_type, n)
+    elif target is None or not any_cancel:
+        ids = client_id.zip_with(is_new, _const("x", None, id_type, n))
+    elif client_id is None or not any_new:
+        ids = target.zip_with(is_cancel, _const("x", None, id_type, n))
+    else:  # one column: a new order's id, a cancel's target
+        ids = client_id.zip_with(is_new, target)
+    del client_id, target
+    if integer_ids:
+        lo, hi = ids.min(), ids.max()
+        if lo is None or (lo >= -(2**31) and hi < 2**31):
+            ids = ids.cast(pl.Int32)
 
     def only(s: pl.Series | None, keep: pl.Series, dtype: pl.DataType) -> pl.Series:
         """``s`` where ``keep`` is true, null elsewhere (no copy when nothing to blank)."""
@@ -458,17 +481,17 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
             "type": _enum(typ.fill_null("limit"), is_new, TYPE_ENUM),
             "price": only(price, is_new, pl.Float64),
             "qty": only(qty, is_new, pl.Int64),
-            "client_id": only(client_id, is_new, pl.String),
-            "target": only(target, is_cancel, pl.String),
+            "client_id": ids.alias("client_id"),
             "origin": _const("origin", Path(file).name, pl.Categorical, n),
             "origin_row": pl.int_range(1, n + 1, dtype=pl.Int64, eager=True),
         }
     )
-    if client_id is not None and not _ids_distinct(df["id"], account, is_new):
+    del ids
+    if "id" in df.columns and not _ids_distinct(df["id"], account, is_new):
         ids = (
             out.select("account", "client_id")
             .with_row_index()
-            .filter(pl.col("client_id").is_not_null())
+            .filter(pl.col("client_id").is_not_null() & (out["action"] == "new"))
         )
         dup = ids.filter(pl.struct("account", "client_id").is_duplicated())
         if dup.height:
@@ -479,19 +502,23 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
                 f"{file}: row {i + 1}, column 'id': duplicate client id \"{cid}\" for account "
                 f"'{acc}' (first at row {j + 1}; ids are unique per account)"
             )
-    return out.cast({k: v for k, v in ORDERS_SCHEMA.items() if out.schema[k] != v})
+    keep = ("client_id",) if integer_ids else ()
+    return out.cast(
+        {k: v for k, v in ORDERS_SCHEMA.items() if out.schema[k] != v and k not in keep}
+    )
 
 
 def cross_duplicates(inline: pl.DataFrame, flow: pl.DataFrame, file: str) -> str | None:
     """A message for the first flow row reusing a client id of an inline order, or ``None``."""
-    ids = inline.filter(pl.col("client_id").is_not_null()).select(
-        "account", "client_id", pl.col("origin").cast(pl.String)
-    )
+    new = (pl.col("action") == "new") & pl.col("client_id").is_not_null()
+    ids = inline.filter(new).select("account", "client_id", pl.col("origin").cast(pl.String))
     if ids.height == 0:
         return None
     hit = (
-        flow.with_row_index()
-        .filter(pl.col("client_id").is_not_null())
+        flow.select("account", "client_id", "action")
+        .with_row_index()
+        .filter(new)
+        .with_columns(pl.col("client_id").cast(pl.String))
         .join(ids.rename({"origin": "first"}), on=["account", "client_id"], how="inner")
         .sort("index")
     )
@@ -507,12 +534,15 @@ def cross_duplicates(inline: pl.DataFrame, flow: pl.DataFrame, file: str) -> str
 def combine(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """Concatenate (inline first, then flow) and sort stably by ``at``.
 
-    Empty frames are left out, so a flow file without inline orders is not copied.
+    Empty frames are left out, so a flow file without inline orders is not copied. Integer
+    client ids of a flow become text when inline orders (text ids) come with them.
     """
     frames = [f for f in frames if f is not None]
     if not frames:
         return pl.DataFrame(schema=ORDERS_SCHEMA)
     frames = [f for f in frames if f.height] or frames[:1]
+    if len({f.schema["client_id"] for f in frames}) > 1:  # integer flow ids beside text ones
+        frames = [f.with_columns(pl.col("client_id").cast(pl.String)) for f in frames]
     df = pl.concat(frames, how="vertical", rechunk=True) if len(frames) > 1 else frames[0]
     at = df["at"].to_numpy()
     if len(at) < 2 or bool(np.all(at[1:] >= at[:-1])):

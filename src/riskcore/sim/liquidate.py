@@ -221,12 +221,13 @@ class Desk:
             pl.when(new).then(pl.lit("limit")).alias("type"),
             "price",
             pl.when(new).then(pl.col("qty")).alias("qty"),
-            pl.when(new).then(pl.col("pre") + pl.col("no").cast(pl.String)).alias("client_id"),
-            pl.when(pl.col("cancel") & pl.col("own"))
+            pl.when(new)
+            .then(pl.col("pre") + pl.col("no").cast(pl.String))
+            .when(pl.col("own"))  # a cancel's id is its target
             .then(pl.col("scen_id"))
-            .when(pl.col("cancel") & (pl.col("tgt") >= 0))
+            .when(pl.col("tgt") >= 0)
             .then(pl.col("tpre") + pl.col("tgt").cast(pl.String))
-            .alias("target"),
+            .alias("client_id"),
             "origin",
             pl.lit(None, dtype=pl.Int64).alias("origin_row"),
         )

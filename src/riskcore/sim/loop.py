@@ -1145,8 +1145,9 @@ def run_scenario(
     orders, msgs = run.orders, run.msgs
     status, filled, reason = run.status, run.filled, run.reason
     if run.desk.n:  # LIQ: the liquidation messages, numbered after the scenario's
-        client_ids = run.orders["client_id"].to_list()
-        orders = pl.concat([orders, run.desk.order_rows(run.index, client_ids, run.orders)])
+        orders = orders.with_columns(pl.col("client_id").cast(pl.String))  # liq-N beside
+        client_ids = orders["client_id"].to_list()
+        orders = pl.concat([orders, run.desk.order_rows(run.index, client_ids, orders)])
         msgs = np.concatenate([_table_fields(msgs), _table_fields(run.desk.all_msgs())])
         st, fl, rs = run.desk.arrays()
         status = np.concatenate([status, st.astype(status.dtype)])

@@ -104,12 +104,12 @@ def price_ticks(price: np.ndarray, tick: np.ndarray) -> tuple[np.ndarray, np.nda
 def cancel_targets(orders: pl.DataFrame) -> np.ndarray:
     """Order number each cancel names, -1 for new orders and unknown targets.
 
-    A cancel's ``target`` is a client id; it names the order with that id on the cancel's
-    account (ids are unique per account). A target that is not an *earlier* row is
+    A cancel's ``client_id`` is its target, a client id; it names the order with that id on
+    the cancel's account (ids are unique per account). A target that is not an *earlier* row is
     unknown too (the kernel rejects ``UNKNOWN_ORDER``).
 
     Matched on one 64-bit key per row (the id's hash mixed with the account's code, sorted
-    and searched with numpy) and every match confirmed on the ids as text, so a hash
+    and searched with numpy) and every match confirmed on the ids themselves, so a hash
     collision cannot pair the wrong orders: far less memory than a join on the text
     (20 million rows). Colliding keys fall back to that join.
     """
@@ -118,9 +118,11 @@ def cancel_targets(orders: pl.DataFrame) -> np.ndarray:
     if n == 0:
         return out
     is_cancel = (orders["action"] == "cancel").fill_null(False).to_numpy()
-    cid, tgt = orders["client_id"], orders["target"]
-    new_rows = np.flatnonzero(~is_cancel & cid.is_not_null().to_numpy())
-    cancel_rows = np.flatnonzero(is_cancel & tgt.is_not_null().to_numpy())
+    cid = tgt = orders["client_id"]  # a new order's id, a cancel's target
+    known = cid.is_not_null().to_numpy()
+    new_rows = np.flatnonzero(~is_cancel & known)
+    cancel_rows = np.flatnonzero(is_cancel & known)
+    del known
     if len(new_rows) == 0 or len(cancel_rows) == 0:
         return out
     account = orders["account"]
@@ -150,11 +152,13 @@ def _cancel_targets_join(orders: pl.DataFrame) -> np.ndarray:
     """:func:`cancel_targets` by a join on ``(account, id)`` as text."""
     n = orders.height
     out = np.full(n, -1, dtype=np.int64)
-    rows = orders.select("account", "client_id", "target", "action").with_row_index("row")
+    rows = orders.select("account", "client_id", "action").with_row_index("row")
     news = rows.filter(pl.col("client_id").is_not_null() & (pl.col("action") == "new")).select(
         "account", pl.col("client_id").alias("target"), pl.col("row").alias("target_no")
     )
-    cancels = rows.filter(pl.col("action") == "cancel").select("row", "account", "target")
+    cancels = rows.filter(pl.col("action") == "cancel").select(
+        "row", "account", pl.col("client_id").alias("target")
+    )
     if cancels.height == 0 or news.height == 0:
         return out
     hit = cancels.join(news, on=["account", "target"], how="inner")

@@ -304,4 +304,4 @@ def test_well_formed_but_unacceptable_orders_are_loaded(files):
     assert sc.orders.height == 3 + len(odd) + 1
     assert sc.orders["qty"].to_list().count(0) == 1
     assert "NOBODY" in sc.orders["account"].to_list()
-    assert "no-such-order" in sc.orders["target"].to_list()
+    assert "no-such-order" in sc.orders["client_id"].to_list()  # a cancel's target

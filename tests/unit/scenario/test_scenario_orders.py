@@ -49,7 +49,6 @@ def test_orders_columns_and_dtypes(files):
         "price",
         "qty",
         "client_id",
-        "target",
         "origin",
         "origin_row",
     ]
@@ -77,14 +76,13 @@ def test_inline_orders_sorted_stably_with_origins(files):
         "price": 3500.0,
         "qty": 5,
         "client_id": "o1",
-        "target": None,
         "origin": f"scenario.toml:{first}",
         "origin_row": None,
     }
     assert o.row(1, named=True)["price"] is None  # market: no price
     assert o.row(1, named=True)["type"] == "market"
     cancel_row = o.row(2, named=True)
-    assert cancel_row["action"] == "cancel" and cancel_row["target"] == "o1"
+    assert cancel_row["action"] == "cancel" and cancel_row["client_id"] == "o1"  # its target
     assert all(cancel_row[k] is None for k in ("symbol", "side", "offset", "type", "price", "qty"))
 
 
@@ -118,7 +116,7 @@ def test_inline_and_flow_merge_stably(files):
     assert rows["flow.csv:row 4"]["at"] == T0930 + 1
     assert rows["flow.csv:row 4"]["type"] == "fak" and rows["flow.csv:row 4"]["offset"] == "close"
     assert rows["flow.csv:row 2"]["price"] is None and rows["flow.csv:row 2"]["qty"] == 3
-    assert rows["flow.csv:row 3"]["target"] == "f1" and rows["flow.csv:row 3"]["symbol"] is None
+    assert rows["flow.csv:row 3"]["client_id"] == "f1" and rows["flow.csv:row 3"]["symbol"] is None
     assert rows["flow.csv:row 1"]["type"] == "limit" and rows["flow.csv:row 1"]["client_id"] == "f1"
 
 
@@ -156,7 +154,7 @@ def test_flow_with_only_the_needed_columns(files):
     sc = files.load(text, flow__csv=csv)
     row = with_where(sc.orders).filter(pl.col("where") == "flow.csv:row 1").row(0, named=True)
     assert row["action"] == "new" and row["type"] == "limit" and row["price"] == 3500.0
-    assert row["client_id"] is None and row["target"] is None
+    assert row["client_id"] is None and "target" not in row
 
 
 def test_flow_accepts_well_formed_unacceptable_orders(files):

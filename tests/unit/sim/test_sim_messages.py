@@ -46,7 +46,7 @@ def new(account="A", symbol="IF1509", side="buy", offset="open", type="limit", p
 
 
 def cancel(account="A", target="x") -> dict:
-    return dict(action="cancel", account=account, target=target)
+    return dict(action="cancel", account=account, client_id=target)  # its id: its target
 
 
 def test_enums_map_to_engine_codes():
