@@ -27,7 +27,7 @@ import polars as pl
 
 from riskcore.scenario.errors import ScenarioError, suggest
 from riskcore.scenario.model import ACCOUNT_KEYS, Account, Position
-from riskcore.scenario.orders import _FlowErrors, _numeric, _text
+from riskcore.scenario.orders import _FlowErrors, _numeric, _text, read_table
 
 ACCOUNT_COLUMNS = ACCOUNT_KEYS
 """Columns of an accounts file (the ``[[accounts]]`` keys)."""
@@ -113,14 +113,7 @@ def read_accounts(
     ScenarioError
         Every problem found (``err.errors``), one line each.
     """
-    try:
-        if path.suffix.lower() == ".csv":
-            df = pl.read_csv(path, infer_schema=False)
-        else:
-            df = pl.read_parquet(path)
-    except Exception as e:  # polars raises several types for unreadable files
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ScenarioError(f"{file}: cannot read the accounts file ({first})") from None
+    df = read_table(path, file, "accounts")
     errs = _FlowErrors(file)
     for col in df.columns:
         if col not in ACCOUNT_COLUMNS:

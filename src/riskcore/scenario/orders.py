@@ -297,6 +297,19 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
     return keys.n_unique() == keys.height
 
 
+def read_table(path: Path, file: str, what: str) -> pl.DataFrame:
+    """A ``.csv`` (every column as text, checked later) or Parquet file of the scenario;
+    an unreadable file is one :class:`ScenarioError` line, ``FILE: cannot read the <what>
+    file (...)``."""
+    try:
+        if path.suffix.lower() == ".csv":
+            return pl.read_csv(path, infer_schema=False)
+        return pl.read_parquet(path)
+    except Exception as e:  # polars raises several types for unreadable files
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ScenarioError(f"{file}: cannot read the {what} file ({first})") from None
+
+
 def read_flow(path: Path, file: str) -> pl.DataFrame:
     """Read and check a flow file (CSV or Parquet) into the orders frame (file order).
 
@@ -320,15 +333,7 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
         ``FILE: row N, column 'x': ...`` for the first bad row of each failed check, or
         ``FILE: column 'x': ...`` for a missing, unknown or wrongly typed column.
     """
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            df = pl.read_csv(path, infer_schema=False)
-        else:
-            df = pl.read_parquet(path)
-    except Exception as e:  # polars raises several types for unreadable files
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ScenarioError(f"{file}: cannot read the flow file ({first})") from None
+    df = read_table(path, file, "flow")
     errs = _FlowErrors(file)
     for col in df.columns:
         if col not in ORDER_KEYS:
