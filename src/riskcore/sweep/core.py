@@ -153,6 +153,11 @@ def run_sweep(
         if base is None:
             base = sc
     assert base is not None  # no axes: one empty combination
+    if log is not None:
+        for a in axes:
+            shadowed = _shadowed(a.key, base)
+            if shadowed:
+                log(shadowed)
     if seed_list is None:
         seed_list = (int(base.seed),)
     validate_s = time.perf_counter() - t0
@@ -225,6 +230,19 @@ def run_sweep(
     }
     write_json(info, folder / "sweep.json")
     return SweepOutcome(metrics, members, folder, total, skipped, len(tasks), count["failed"], info)
+
+
+def _shadowed(key: str, sc: Any) -> str | None:
+    """A note when a grid key cannot change this scenario: ``rules.margin_rate`` (or
+    ``margin_rate_quarterly``) is only the default of contracts without their own rate."""
+    if key in ("rules.margin_rate", "rules.margin_rate_quarterly") and all(
+        c.margin_rate_given for c in sc.contracts
+    ):
+        return (
+            f"note: --grid {key} changes no contract here: every contract sets its own "
+            "margin_rate (grid contracts.N.margin_rate instead)"
+        )
+    return None
 
 
 def scenario_digest(file: Path, text: str, data: dict) -> str:

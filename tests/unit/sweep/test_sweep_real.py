@@ -193,3 +193,20 @@ def test_interrupt_keeps_finished_runs_and_stops_the_workers(tmp_path):
     assert multiprocessing.active_children() == []
     again = core.run_sweep(SCENARIO, None, seeds=6, out=out, workers=0)
     assert again.skipped == 1 and again.ran == 5
+
+
+def test_a_grid_key_that_changes_nothing_is_named(tmp_path):
+    """MARGIN-01: every contract of the scenario sets its own margin_rate, so a grid over the
+    rulebook default changes no run; the sweep says so (it still runs)."""
+    logged: list[str] = []
+    core.run_sweep(
+        SCENARIO, ["rules.margin_rate=0.12,0.15"], out=tmp_path / "s", workers=0,
+        sets=["scenario.days=1"], log=logged.append,
+    )  # fmt: skip
+    assert any("--grid rules.margin_rate changes no contract here" in m for m in logged), logged
+    logged.clear()
+    core.run_sweep(
+        SCENARIO, ["contracts.0.margin_rate=0.12,0.15"], out=tmp_path / "c", workers=0,
+        sets=["scenario.days=1"], log=logged.append,
+    )  # fmt: skip
+    assert not any("changes no contract" in m for m in logged), logged
