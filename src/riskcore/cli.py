@@ -316,32 +316,14 @@ def load_with_sets(file: str | Path, sets: Sequence[str] = (), seed: int | None 
     from riskcore.scenario import load_scenario
 
     parsed = [parse_set(s) for s in sets]
-    if seed is not None:
-        parsed.append((("scenario", "seed"), seed))
-    if not parsed:
+    if not parsed and seed is None:
         return load_scenario(file)
     from riskcore.scenario.errors import format_path
-    from riskcore.scenario.loader import load_parsed, read_scenario_text
-    from riskcore.scenario.rulebook import parse_toml
+    from riskcore.sweep.grid import key_text
+    from riskcore.sweep.runner import load_variant
 
-    text = read_scenario_text(file)
-    data = apply_sets(parse_toml(text, str(Path(file))), parsed)
-    try:
-        return load_parsed(file, text, data)
-    except ScenarioError as e:
-        keys = [format_path(p) for p, _ in parsed]
-        lines = [_blame_set(line, keys) for line in e.errors]
-        raise ScenarioError(lines[0], lines) from None
-
-
-def _blame_set(line: str, keys: Sequence[str]) -> str:
-    """``FILE:LINE: key 'rules.x': ...`` -> ``--set rules.x: ...`` when ``rules.x`` was set."""
-    for key in keys:
-        marker = f": key '{key}'"
-        i = line.find(marker)
-        if i >= 0:
-            return f"--set {key}{line[i + len(marker) :]}"
-    return line
+    labels = {key_text(p): f"--set {format_path(p)}" for p, _ in parsed}
+    return load_variant(file, parsed, seed, labels=labels)
 
 
 # --- replay ---------------------------------------------------------------------------------
