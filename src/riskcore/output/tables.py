@@ -395,23 +395,37 @@ def enum_codes(codes: np.ndarray, table: Sequence[str | None], enum: pl.Enum) ->
     return s.cat.to(enum)
 
 
-def _lookup(s: pl.Series, *mappings: Mapping[str, str]) -> list[pl.Series]:
-    """``mapping[name]`` per row of a Categorical ``s`` (unknown or null -> null) for each
-    mapping, on its distinct names: a 20-million-row column maps its 100,000 accounts, not
-    its rows, and its codes are read once for all the mappings."""
-    u = s.unique().drop_nulls()
-    names_u = u.cast(pl.String).to_list()
-    phys_u = u.to_physical().to_numpy().astype(np.int64)
-    size = int(phys_u.max()) + 2 if len(phys_u) else 1
-    lut = np.full(size, len(u), dtype=np.int64)
-    lut[phys_u] = np.arange(len(u))
-    rows = lut[s.to_physical().fill_null(size - 1).to_numpy()]
-    out = []
-    for mapping in mappings:
-        vals = pl.Series([mapping.get(v) for v in names_u], dtype=pl.String)
-        vals = vals.cast(pl.Categorical).append(pl.Series([None], dtype=pl.Categorical))
-        out.append(vals.gather(rows))
-    return out
+class NameLookup:
+    """``mapping[name]`` per row of a Categorical column, for several mappings at once.
+
+    Built once per run from the mappings' keys (the accounts): polars' categories are
+    process-wide, so a name has the same physical code in every ``Categorical`` column,
+    and a column of 20 million rows is mapped by one gather per mapping on those codes, not
+    per row or per distinct name. Names that are not keys, and nulls, map to null.
+
+    Parameters
+    ----------
+    *mappings : mapping of str to str
+        With the same keys (e.g. account -> member, account -> investor).
+    """
+
+    def __init__(self, *mappings: Mapping[str, str]) -> None:
+        keys = list(mappings[0]) if mappings else []
+        codes = pl.Series(keys, dtype=pl.String).cast(pl.Categorical).to_physical().to_numpy()
+        self._size = int(codes.max()) + 1 if len(codes) else 0
+        self._row = np.full(self._size + 1, len(keys), dtype=np.int64)  # last: not a key
+        self._row[codes.astype(np.int64)] = np.arange(len(keys))
+        null = pl.Series([None], dtype=pl.Categorical)
+        self._values = [
+            pl.Series([m.get(k) for k in keys], dtype=pl.String).cast(pl.Categorical).append(null)
+            for m in mappings
+        ]
+
+    def __call__(self, s: pl.Series) -> list[pl.Series]:
+        """One Categorical Series per mapping, the values of ``s``'s names."""
+        codes = s.cast(pl.Categorical).to_physical().fill_null(self._size).to_numpy()
+        rows = self._row[np.minimum(codes, self._size)]
+        return [values.gather(rows) for values in self._values]
 
 
 def orders_table(
@@ -420,8 +434,7 @@ def orders_table(
     status: np.ndarray,
     filled: np.ndarray,
     reason: np.ndarray,
-    member_of: Mapping[str, str],
-    investor_of: Mapping[str, str],
+    account_names: NameLookup,
     *,
     start: int = 0,
     stop: int | None = None,
@@ -437,8 +450,8 @@ def orders_table(
         targets, actions and sources.
     status, filled, reason : ndarray
         Final per-order state from the engines (``ST_*``, lots, ``R_*``).
-    member_of, investor_of : mapping of str to str
-        Account id -> member id / investor id.
+    account_names : NameLookup
+        Account id -> (member id, investor id), built once per run.
     start, stop : int, optional
         Only the rows of order numbers ``start .. stop - 1`` (a slice of the table, built
         from the slices of the inputs; cancels still name targets anywhere before them).
@@ -471,7 +484,7 @@ def orders_table(
     account = orders["account"].cast(pl.Categorical)
     client = orders["client_id"].cast(pl.String)  # a cancel's is its target already
     at = orders["at"].cast(DT)
-    member, investor = _lookup(account, member_of, investor_of)
+    member, investor = account_names(account)
     df = pl.DataFrame(
         {
             "order_no": np.arange(start, stop, dtype=np.int64),
@@ -871,6 +884,7 @@ def events_table(rows: Sequence[Mapping]) -> pl.DataFrame:
 __all__ = [
     "LOCKED_NAMES",
     "SCHEMAS",
+    "NameLookup",
     "accounts_daily_table",
     "conform",
     "empty",

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from riskcore.records import MS_CLOSED, PHASE_AUCTION, PHASE_CLOSED, PHASE_CONTINUOUS
+from riskcore.records import MS_CLOSED
+from riskcore.sim.prepare_nb import classify_messages
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
@@ -139,7 +140,12 @@ class Classified:
     engine_day: np.ndarray
 
 
-def classify(at: np.ndarray, contract: np.ndarray, clocks: list[DayClock]) -> Classified:
+def classify(
+    at: np.ndarray,
+    contract: np.ndarray,
+    clocks: list[DayClock],
+    last_day: np.ndarray | None = None,
+) -> Classified:
     """Phase and engine day of every message, vectorised (MATCH-06, MATCH-07).
 
     Parameters
@@ -151,43 +157,42 @@ def classify(at: np.ndarray, contract: np.ndarray, clocks: list[DayClock]) -> Cl
         a cancel's is its target's.
     clocks : list of DayClock
         The run's trading days.
+    last_day : ndarray of int64, optional
+        Per contract, its last trading day (days since the epoch): messages for an expired
+        contract are closed too.
     """
     at = np.asarray(at, dtype=np.int64)
-    contract = np.asarray(contract, dtype=np.int64)
+    contract = np.asarray(contract, dtype=np.int32)
     n = len(at)
+    phase = np.zeros(n, dtype=np.int8)  # PHASE_CLOSED
+    engine_day = np.zeros(n, dtype=np.int64)
+    if not clocks:
+        return Classified(phase=phase, engine_day=engine_day)
+    n_d = len(clocks)
+    width = max(len(c.sessions) for c in clocks)
     days = np.array([day_number(c.day) for c in clocks], dtype=np.int64)
-    msg_day = np.floor_divide(at, DAY_NS)
-    k = np.searchsorted(days, msg_day, side="right") - 1
-    engine_day = np.clip(k, 0, len(clocks) - 1)
-    on_day = (k >= 0) & (days[engine_day] == msg_day)
-    phase = np.zeros(n, dtype=np.int8)
-    n_c = len(clocks[0].contract_close) if clocks else 0
+    auction = np.zeros((n_d, 2), dtype=np.int64)  # [0, 0): none
+    sessions = np.zeros((n_d, max(width, 1), 2), dtype=np.int64)
+    n_sessions = np.zeros(n_d, dtype=np.int64)
+    contract_close = np.stack([np.asarray(c.contract_close, dtype=np.int64) for c in clocks])
     for d, clk in enumerate(clocks):
-        lo, hi = np.searchsorted(msg_day, [days[d], days[d] + 1])  # at is sorted
-        if lo == hi:
-            continue
-        t = at[lo:hi]
-        ph = np.zeros(hi - lo, dtype=np.int8)
         if clk.auction is not None:
-            ph[(t >= clk.auction[0]) & (t < clk.auction[1])] = PHASE_AUCTION
-        for s0, s1 in clk.sessions:
-            ph[(t >= s0) & (t < s1)] = PHASE_CONTINUOUS
-        c = contract[lo:hi]
-        known = (c >= 0) & (c < n_c)
-        if n_c:
-            cut = known & (t >= clk.contract_close[np.where(known, c, 0)])
-            ph[cut] = PHASE_CLOSED
-        phase[lo:hi] = ph
-    phase[~on_day] = PHASE_CLOSED
+            auction[d] = clk.auction
+        n_sessions[d] = len(clk.sessions)
+        sessions[d, : len(clk.sessions)] = clk.sessions
+    classify_messages(
+        at,
+        contract,
+        days,
+        auction,
+        sessions,
+        n_sessions,
+        contract_close,
+        np.zeros(0, np.int64) if last_day is None else np.asarray(last_day, dtype=np.int64),
+        phase,
+        engine_day,
+    )
     return Classified(phase=phase, engine_day=engine_day)
-
-
-def expired_mask(at: np.ndarray, contract: np.ndarray, last_day: np.ndarray) -> np.ndarray:
-    """Messages for a contract after its last trading day (closed)."""
-    c = np.asarray(contract, dtype=np.int64)
-    known = (c >= 0) & (c < len(last_day))
-    ld = np.asarray(last_day, dtype=np.int64)[np.where(known, c, 0)]
-    return known & (np.floor_divide(at, DAY_NS) > ld)
 
 
 def contract_states(

@@ -122,7 +122,7 @@ from riskcore.sim.build import (
     position_limits,
     position_margin,
 )
-from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks, expired_mask
+from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks
 from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import build_messages
 
@@ -788,9 +788,8 @@ def _prepare(
     clocks = day_clocks(
         cal.trading_days, cal.sessions, cal.auction, cal.last_day_close, index.last_day
     )
-    cls = classify(msgs["ts"], msgs["contract"], clocks)
+    cls = classify(msgs["ts"], msgs["contract"], clocks, index.last_day)
     phase = cls.phase
-    phase[expired_mask(msgs["ts"], msgs["contract"], index.last_day)] = PHASE_CLOSED
     live_idx = np.flatnonzero(phase != PHASE_CLOSED)
     closed_idx = np.flatnonzero(phase == PHASE_CLOSED)
     days = np.arange(len(clocks) + 1)

@@ -30,6 +30,7 @@ import polars as pl
 
 from riskcore.output.tables import (
     SCHEMAS,
+    NameLookup,
     events_table,
     market_states_table,
     orders_table,
@@ -66,21 +67,23 @@ def versions() -> dict[str, str]:
     }
 
 
-def _orders(rec: RunRecords, start: int = 0, stop: int | None = None) -> pl.DataFrame:
-    """The ``orders`` table of a run's records (its rows ``start .. stop - 1``)."""
+def _account_names(rec: RunRecords) -> NameLookup:
+    """Account -> (member, investor) of a run's accounts, for :func:`orders_table`."""
     index = rec.index
-    member_of = dict(zip(index.accounts, index.member_of_account, strict=True))
-    investor_of = dict(zip(index.accounts, index.investor_of_account, strict=True))
+    return NameLookup(
+        dict(zip(index.accounts, index.member_of_account, strict=True)),
+        dict(zip(index.accounts, index.investor_of_account, strict=True)),
+    )
+
+
+def _orders(
+    rec: RunRecords, start: int = 0, stop: int | None = None, names: NameLookup | None = None
+) -> pl.DataFrame:
+    """The ``orders`` table of a run's records (its rows ``start .. stop - 1``; ``names``:
+    :func:`_account_names`, built once when the table is built in slices)."""
+    names = _account_names(rec) if names is None else names
     return orders_table(
-        rec.orders,
-        rec.msgs,
-        rec.status,
-        rec.filled,
-        rec.reason,
-        member_of,
-        investor_of,
-        start=start,
-        stop=stop,
+        rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, names, start=start, stop=stop
     )
 
 
@@ -225,8 +228,9 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     path = out / "orders.parquet"
     with ThreadPoolExecutor(max_workers=1) as pool:
         trades_job = pool.submit(write_trades)
+        names = _account_names(rec)
         slices = [
-            pl.defer(partial(_orders, rec, k, k + SLICE), schema=SCHEMAS["orders"])
+            pl.defer(partial(_orders, rec, k, k + SLICE, names), schema=SCHEMAS["orders"])
             for k in range(0, n, SLICE)
         ]
         if slices:

@@ -21,7 +21,7 @@ from riskcore.records import (
     PHASE_CLOSED,
     PHASE_CONTINUOUS,
 )
-from riskcore.sim.clock import classify, contract_states, day_clocks, day_number, expired_mask
+from riskcore.sim.clock import classify, contract_states, day_clocks, day_number
 
 T = dt.time
 SESSIONS = ((T(9, 15), T(11, 30)), (T(13, 0), T(15, 15)))
@@ -102,8 +102,11 @@ def test_day_clocks_cut_sessions_on_the_last_day():
 
 def test_messages_after_a_contracts_last_day_are_expired():
     at = np.array([ns("2015-08-21T10:00"), ns("2015-08-24T10:00"), ns("2015-08-24T10:00")])
-    mask = expired_mask(at, np.array([0, 0, -1]), np.array([day_number(DAYS[0])]))
-    assert mask.tolist() == [False, True, False]
+    last_day = np.array([day_number(DAYS[0]), day_number(DAYS[1])])
+    clocks = day_clocks(DAYS, SESSIONS, AUCTION, None, last_day)
+    cls = classify(at, np.array([0, 0, 1]), clocks, last_day)
+    assert cls.phase.tolist() == [PHASE_CONTINUOUS, PHASE_CLOSED, PHASE_CONTINUOUS]
+    assert classify(at, np.array([0, 0, -1]), clocks).phase.tolist() == [PHASE_CONTINUOUS] * 3
 
 
 def _session_records(day: str, n_contracts: int, last_day_reason: int = MR_OPEN) -> np.ndarray:

@@ -24,7 +24,7 @@ from riskcore.records import (
     SRC_CLIENT,
 )
 from riskcore.scenario import ORDERS_SCHEMA
-from riskcore.sim.messages import build_messages, cancel_targets, price_ticks
+from riskcore.sim.messages import build_messages, cancel_targets
 
 ACCOUNTS = ("A", "B")
 CONTRACTS = ("IF1509", "IF1512")
@@ -78,12 +78,13 @@ def test_unit_02_off_tick_price_is_flagged_not_rounded():
     assert m["price"].tolist()[1:] == [17501, 15661, 17501]
 
 
-def test_price_ticks_tolerance_is_relative():
-    ticks, off = price_ticks(
-        np.array([3480.2, 3480.2 + 1e-5, 3480.2 + 1e-7, np.nan]), np.array([0.2] * 4)
-    )
-    assert ticks.tolist() == [17401, 17401, 17401, 0]
-    assert off.tolist() == [False, True, False, False]  # 1e-7 is within 1e-9 x 3480.2
+def test_unit_02_tick_tolerance_is_relative():
+    """Rule: UNIT-02 — whole ticks within 1e-9 x the price; NaN (no price) is 0 ticks."""
+    prices = [3480.2, 3480.2 + 1e-5, 3480.2 + 1e-7, None]
+    rows = [new(price=p, type="market" if p is None else "limit") for p in prices]
+    m = build_messages(frame(rows), ACCOUNTS, CONTRACTS, TICK)
+    assert m["price"].tolist() == [17401, 17401, 17401, 0]
+    assert m["flags"].tolist() == [0, FLAG_OFF_TICK, 0, 0]  # 1e-7 is within 1e-9 x 3480.2
 
 
 def test_match_07_unknown_account_and_symbol_become_minus_one():
@@ -128,3 +129,26 @@ def test_match_07_oversized_quantities_are_sent_as_bad_qty():
 def test_empty_flow():
     m = build_messages(frame([]), ACCOUNTS, CONTRACTS, TICK)
     assert len(m) == 0
+
+
+def test_cancel_targets_with_integer_ids_match_as_text_ids_do():
+    """Integer flow ids (kept as Int32) are matched on the exact (account, id) pair: the
+    same targets as the same ids written as text, including ids equal modulo 2**32."""
+    rows = [
+        new(account="A", client_id=7),
+        new(account="B", client_id=7),
+        new(account="A", client_id=-1),
+        cancel(account="B", target=7),  # -> 1
+        cancel(account="A", target=7),  # -> 0
+        cancel(account="A", target=-1),  # -> 2
+        cancel(account="A", target=8),  # unknown -> -1
+        cancel(account="A", target=9),  # a later id -> -1
+        new(account="A", client_id=9),
+    ]
+    ints = frame([{**r, "client_id": None} for r in rows]).with_columns(
+        pl.Series("client_id", [r["client_id"] for r in rows], dtype=pl.Int32)
+    )
+    text = frame([{**r, "client_id": str(r["client_id"])} for r in rows])
+    want = [-1, -1, -1, 1, 0, 2, -1, -1, -1]
+    assert cancel_targets(ints).tolist() == want
+    assert cancel_targets(text).tolist() == want
