@@ -8,6 +8,7 @@ UNIT-04 (deterministic tables).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -372,3 +373,41 @@ def test_limit_02_unit_03_settle_04_last_day_with_a_last_day_limit(scenario):
     p = res["prices"].filter(pl.col("symbol") == "IF1509")
     assert p["settlement_method"].to_list() == ["no_trade", "final"]
     assert p["settlement_price"].to_list() == [3500.0, 3600.0]
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.parametrize(
+    "name", ["limit-lock-reduction", "last-trading-day", "member-default", "self-trading"]
+)
+def test_unit_04_trades_written_during_the_run_equal_the_saved_result(name, tmp_path):
+    """Rule: UNIT-04 — ``run(save_to=...)`` writes ``trades`` while the days run (the
+    day's fills, then the end-of-day ones: reduction, final settlement, liquidation); the
+    folder is byte-identical to the whole result saved at the end."""
+    path = SHIPPED / f"{name}.toml"
+    streamed = tmp_path / "streamed"
+    sim.run(path, save_to=streamed)
+    whole = sim.run(path).save(tmp_path / "whole")
+    names = sorted(p.name for p in whole.glob("*.parquet"))
+    assert names == sorted(p.name for p in streamed.glob("*.parquet"))
+    for table in names:
+        assert (whole / table).read_bytes() == (streamed / table).read_bytes(), table
+    assert not list(streamed.glob(".*.tmp"))
+
+
+def test_a_failed_run_leaves_no_half_trades_file(scenario, tmp_path):
+    """A run that fails after trades were written leaves the folder's old tables and no
+    temporary file."""
+    path = scenario(orders=TWO_DAYS)
+    out = tmp_path / "out"
+    sim.run(path, save_to=out)
+    before = (out / "trades.parquet").read_bytes()
+
+    def broken(day, state):
+        raise RuntimeError("hook failed")
+
+    with pytest.raises(RuntimeError, match="hook failed"):
+        sim.run(path, save_to=out, hooks=[broken])
+    assert (out / "trades.parquet").read_bytes() == before
+    assert not list(out.glob(".*.tmp"))

@@ -121,13 +121,11 @@ def add_trade_pnl(
     n_c = pnl.shape[1]
     s = np.asarray(settle, dtype=np.int64)
     gain = (s[c] - np.asarray(price, dtype=np.int64)) * np.asarray(qty, dtype=np.int64)
-    keys = np.concatenate(
-        (
-            np.asarray(buy_account, dtype=np.int64) * n_c + c,
-            np.asarray(sell_account, dtype=np.int64) * n_c + c,
-        )
-    )
-    np.add.at(pnl.reshape(-1), keys, np.concatenate((gain, -gain)))  # a buy gains S - p
+    flat = pnl.reshape(-1)
+    # buys then sells, each added in place (no joined copy of the day's fills' keys)
+    np.add.at(flat, np.asarray(buy_account, dtype=np.int64) * n_c + c, gain)  # S - p
+    np.negative(gain, out=gain)
+    np.add.at(flat, np.asarray(sell_account, dtype=np.int64) * n_c + c, gain)  # p - S
     return pnl
 
 

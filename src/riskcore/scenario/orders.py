@@ -258,8 +258,12 @@ def _names(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = Fals
 
 def _enum(s: pl.Series, keep: pl.Series, enum: pl.Enum) -> pl.Series:
     """``s`` (Categorical) as ``enum`` where ``keep`` (values already checked), else null."""
-    if s.dtype == enum and not bool((~keep & s.is_not_null()).any()):
-        return s
+    if s.dtype == enum:  # values of the vocabulary already: only blank where not kept
+        if not bool((~keep & s.is_not_null()).any()):
+            return s
+        return s.zip_with(keep.fill_null(False), pl.Series(s.name, [None], dtype=enum)).alias(
+            s.name
+        )
     cats = list(enum.categories)
     if isinstance(s.dtype, pl.Enum):  # codes 0..k-1 name its categories: no pass for them
         lut = np.array([cats.index(v) if v in cats else -1 for v in s.dtype.categories.to_list()])

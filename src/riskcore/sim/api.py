@@ -81,6 +81,8 @@ def run(
     state = start_from
     if state is not None and not isinstance(state, SavedState):
         state = load_state(state)
+    # a new run saved to a folder writes its trades while it runs (on the other core)
+    trades_to = Path(save_to) / "trades.parquet" if save_to is not None and state is None else None
     rec = run_scenario(
         sc,
         hooks=hooks,
@@ -88,7 +90,13 @@ def run(
         options=options,
         save_state=save_state,
         start_from=state,
+        trades_to=trades_to,
     )
     if save_to is not None:
-        return save_records(rec, save_to, load_time=load)
+        try:
+            return save_records(rec, save_to, load_time=load)
+        except BaseException:
+            if rec.trades_written is not None:
+                rec.trades_written.abort()
+            raise
     return Result.from_records(rec, load_time=load)

@@ -159,11 +159,10 @@ def fund_hook(day: dt.date, state: DayState) -> None:
     if g.resized:
         traded, lot_days = np.zeros(n_m), np.zeros(n_m)
     f = state.day_fills()
-    lots = np.bincount(
-        np.concatenate([mem[f["buy_account"]], mem[f["sell_account"]]]),
-        weights=np.concatenate([f["qty"], f["qty"]]).astype(np.float64),
-        minlength=n_m,
-    )
+    qty = f["qty"].astype(np.float64)
+    lots = _per_member(qty, mem[f["buy_account"]], n_m)  # both sides of every fill
+    lots += _per_member(qty, mem[f["sell_account"]], n_m)
+    del qty
     held = (state.next_long + state.next_short).sum(axis=1).astype(np.float64)
     state.next_funds = FundState(
         day_index=fs.day_index + 1,

@@ -76,9 +76,11 @@ equity changes by exactly its P&L + deposits − withdrawals − fees;
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -89,7 +91,8 @@ import polars as pl
 from riskcore.agents.runner import AgentPlan, DayAgents
 from riskcore.engine import Engine
 from riskcore.market import Market
-from riskcore.output.tables import empty, notices_table
+from riskcore.output.stream import TableStream
+from riskcore.output.tables import SCHEMAS, empty, notices_table, trades_table
 from riskcore.records import (
     BUY,
     FILL_DTYPE,
@@ -412,6 +415,9 @@ class RunRecords:
     """A run continued from a saved state: how its tables are completed from the source."""
     state_run_id: str | None = None
     """Id of a run that saved its states (``summary.json["state"]["run_id"]``)."""
+    trades_written: TableStream | None = None
+    """The ``trades`` table being written while the run went on (``trades_to``): closed
+    by :func:`riskcore.sim.result.save_records`."""
 
 
 def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange | None:
@@ -421,6 +427,15 @@ def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange
         if before < ch.date <= upto:
             change = ch
     return change
+
+
+def _compact(a: np.ndarray) -> np.ndarray:
+    """``a`` itself, or a copy when it is a view holding a buffer over a third larger (an
+    engine batch's output buffer is sized for the worst case)."""
+    base = a.base
+    if isinstance(base, np.ndarray) and base.nbytes > 4 * a.nbytes // 3:
+        return a.copy()
+    return a
 
 
 def _book_trades(fills: np.ndarray) -> np.ndarray:
@@ -568,12 +583,19 @@ class _Run:
     agents: AgentPlan | None = field(init=False)  # [[agents]] (riskcore.agents.runner)
     liq_events: list = field(default_factory=list)  # LIQ-01 ③-⑤ queued past a day's close
     liq_carried: np.ndarray | None = None  # LIQ-04: carried to the next day's first session
+    trades_out: TableStream | None = None  # the trades table, written as fills are final
+
+    def add_fills(self, fills: np.ndarray) -> None:
+        """Record end-of-day fills (trade numbers given), after the day's own."""
+        self.fills.append(fills)
+        if self.trades_out is not None:
+            self.trades_out.add(fills)
 
     def __post_init__(self) -> None:
         n = len(self.msgs)
         self.desk = Desk(first_no=n)  # LIQ: liquidation orders are numbered after these
         self.status = np.zeros(n, dtype=np.int8)
-        self.filled = np.zeros(n, dtype=np.int64)
+        self.filled = np.zeros(n, dtype=np.int32)  # lots: a message's qty is int32
         self.reason = np.zeros(n, dtype=np.int8)
         self.account_no = {a: i for i, a in enumerate(self.index.accounts)}
         self.contract_no = {c: i for i, c in enumerate(self.index.contracts)}
@@ -678,20 +700,24 @@ class _Day:
         if batch is None:
             return
         if len(batch.fills):
+            run = self.run
+            batch.fills["trade_no"] += run.n_trades  # global numbers: final from now on
             self.fills.append(batch.fills)
+            if run.trades_out is not None:  # written on the other core while trading goes on
+                run.trades_out.add(batch.fills)
         states = getattr(batch, "states", None)  # market-state records (BRK-07), if any
         if states is not None and len(states):
             self.run.states.append(states)
 
     def take_fills(self) -> np.ndarray:
-        """The day's fills so far, trade numbers made global (a copy); the batches' own
-        arrays are let go (the list is emptied), so the end of day does not hold them twice."""
+        """The day's fills so far (trade numbers global since :meth:`keep`), as one array
+        that holds no more memory than its rows; the batches are let go (the list is
+        emptied), so the end of day does not hold them twice."""
         if len(self.fills) == 1:
-            f = self.fills[0].copy()
+            f = _compact(self.fills[0])
         else:  # a new array already
             f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
         self.fills.clear()
-        f["trade_no"] += self.run.n_trades
         return f
 
     def apply(self, ev: Event) -> None:
@@ -790,8 +816,10 @@ def _prepare(
     )
     cls = classify(msgs["ts"], msgs["contract"], clocks, index.last_day)
     phase = cls.phase
-    live_idx = np.flatnonzero(phase != PHASE_CLOSED)
-    closed_idx = np.flatnonzero(phase == PHASE_CLOSED)
+    # message numbers as int32 when they fit (20 million messages: 80 MB less)
+    idx_type = np.int32 if len(msgs) < np.iinfo(np.int32).max else np.int64
+    live_idx = np.flatnonzero(phase != PHASE_CLOSED).astype(idx_type)
+    closed_idx = np.flatnonzero(phase == PHASE_CLOSED).astype(idx_type)
     days = np.arange(len(clocks) + 1)
     per_day, outside = _events_by_day(sc.events, clocks)
     run = _Run(
@@ -851,10 +879,12 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     bps += day.agent_breakpoints()
     bps.sort(key=lambda b: b[:3])
     idx = run.live_idx[run.live_b[d] : run.live_b[d + 1]]
-    times = run.msgs["ts"][idx]
+    ts = run.msgs["ts"]  # nondecreasing in the message number (the flow is sorted by time)
     pos = 0
     for t, _, _, kind, payload in bps:
-        j = int(np.searchsorted(times, t, side="left"))  # messages before t go first
+        # messages before t go first: the first message number at t or later, then its
+        # place among the day's (no copy of the day's times)
+        j = int(np.searchsorted(idx, bisect.bisect_left(ts, t), side="left"))
         if j > pos:
             day.submit_live(idx[pos:j])
             pos = j
@@ -926,7 +956,7 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         run.status[part], run.filled[part], run.reason[part] = engine.order_status(part)
     fills = day.take_fills()
     run.n_trades += len(fills)
-    run.fills.append(fills)
+    run.fills.append(fills)  # streamed batch by batch already (_Day.keep)
     positions = engine.positions()
     avg_long, avg_short = _average_prices(carry, positions)
     book = _book_trades(fills)
@@ -981,7 +1011,8 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     )
     for hook in run.hooks:
         hook(clk.day, state)
-    run.fills.extend(state.extra_fills)
+    for extra in state.extra_fills:
+        run.add_fills(extra)
     run.n_trades = state.n_trades
     run.liq_carried = _carry_after_reduction(carried, state)
     _price_rows(run.prices, state, _BookSummary.of(book, n_c))
@@ -1074,6 +1105,7 @@ def run_scenario(
     options: SimOptions | None = None,
     save_state: str | Path | None = None,
     start_from: saved.SavedState | None = None,
+    trades_to: str | Path | None = None,
 ) -> RunRecords:
     """Run every trading day of ``sc`` and return the raw records.
 
@@ -1096,6 +1128,12 @@ def run_scenario(
         ``RUN_DIR/state/YYYY-MM-DD``): the days up to it are skipped, the counters (order,
         trade and liquidation numbers) go on from it, and the tables are completed with
         ``RUN_DIR``'s rows up to that day (:meth:`riskcore.sim.state.Continuation.merge`).
+    trades_to : str or Path, optional
+        Write the ``trades`` table to this file while the run goes on, each row group as
+        soon as its fills are final (:class:`riskcore.output.stream.TableStream`; its
+        folder is created); :attr:`RunRecords.trades_written` is to be closed by the
+        caller. Not with ``start_from`` (a continued run's tables start with the source
+        run's rows).
 
     Returns
     -------
@@ -1121,14 +1159,32 @@ def run_scenario(
     if save_state is not None:
         run_id = saved.new_run_id()
         saved.clear_states(save_state)
+    if trades_to is not None:
+        if start_from is not None:
+            raise ValueError("trades_to cannot be used with start_from")
+        Path(trades_to).parent.mkdir(parents=True, exist_ok=True)
+        index = run.index
+        run.trades_out = TableStream(
+            Path(trades_to),
+            FILL_DTYPE,
+            partial(
+                trades_table, accounts=index.accounts, contracts=index.contracts, tick=index.tick
+            ),
+            SCHEMAS["trades"],
+        )
     timings["prepare"] += perf_counter() - t0
-    for d, clk in enumerate(clocks):
-        if d < first:
-            continue
-        carry = _run_day(run, d, clk, carry, prev_day)
-        prev_day = clk.day
-        if save_state is not None:
-            saved.save_day(save_state, run, carry, clocks, d, run_id, start_from)
+    try:
+        for d, clk in enumerate(clocks):
+            if d < first:
+                continue
+            carry = _run_day(run, d, clk, carry, prev_day)
+            prev_day = clk.day
+            if save_state is not None:
+                saved.save_day(save_state, run, carry, clocks, d, run_id, start_from)
+    except BaseException:
+        if run.trades_out is not None:
+            run.trades_out.abort()
+        raise
     # MARGIN-06: calls of the last settlement fall due after the run
     settle_hooks.pending_margin_calls(carry, run.index, sc.calendar, run.records)
     # POS-04: breaches of the last settlement have their cure window after the run
@@ -1170,6 +1226,7 @@ def run_scenario(
         states=run.states,
         continued=cont,
         state_run_id=run_id,
+        trades_written=run.trades_out,
     )
 
 

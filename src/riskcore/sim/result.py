@@ -175,7 +175,9 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     streamed by ``sink_parquet``), so neither table is ever whole in memory; the fills are
     released after ``trades``, the per-message records after ``orders``. ``warnings``
     reads the five ``orders`` columns it needs back from the written file. Building the
-    two tables counts as ``write`` in ``time_s``. Used by ``riskcore.run(...,
+    two tables counts as ``write`` in ``time_s``. When the run already wrote ``trades``
+    as it went (``run_scenario(trades_to=folder / "trades.parquet")``), that file is
+    waited for instead (the wait counts as ``write``). Used by ``riskcore.run(...,
     save_to=...)`` and ``riskcore replay``; a continued run (``start_from``) is built
     whole and saved as :meth:`Result.save` does.
 
@@ -209,6 +211,12 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     heights["trades"], heights["orders"] = len(rec.fills), n
 
     def write_trades() -> None:
+        stream = rec.trades_written
+        if stream is not None:
+            stream.close()  # written while the run went on: wait for the last rows
+            if stream.path == out / "trades.parquet":
+                rec.fills = rec.fills[:0].copy()
+                return
         fills, index = rec.fills, rec.index
         parts = [
             pl.defer(

@@ -1,0 +1,150 @@
+"""A Parquet table written in a background thread while its rows are still being made.
+
+The ``trades`` of a run are final the moment they are recorded, so they need not wait for
+the run to end: a :class:`TableStream` takes record arrays as the run makes them
+(:meth:`TableStream.add`), and a thread builds and encodes them one row group at a time
+while the run goes on (the end of day, the next day's matching, the ``orders`` table).
+The file has the same bytes as the whole table written at the end (:func:`write_table`):
+row groups of the same :data:`~riskcore.output.write.PARQUET_OPTIONS` size, built by the
+same function from the same rows.
+
+The file is written through a temporary name and renamed when :meth:`TableStream.close`
+has seen the last rows (:func:`write_atomic`); :meth:`TableStream.abort` (a failed run)
+removes the temporary file and leaves any earlier table in place.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from polars.io.plugins import register_io_source
+
+from riskcore.output.write import PARQUET_OPTIONS, write_atomic, write_table
+
+_END = object()
+_ABORT = object()
+
+
+class StreamAborted(RuntimeError):
+    """Raised inside the writer thread when the stream is aborted (never reaches users)."""
+
+
+class TableStream:
+    """Write ``path`` from record arrays as they arrive, one row group at a time.
+
+    Parameters
+    ----------
+    path : Path
+        The table file (its folder must exist).
+    dtype : numpy dtype
+        Of the record arrays.
+    build : callable
+        ``build(records) -> DataFrame``: the table's rows of a slice of the records (the
+        same function the whole table is built with).
+    schema : polars Schema
+        Of ``build``'s frames.
+    rows_per_group : int
+        Rows built and encoded at a time (the row-group size of the file).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        dtype: np.dtype,
+        build: Callable[[np.ndarray], pl.DataFrame],
+        schema: pl.Schema,
+        rows_per_group: int = PARQUET_OPTIONS["row_group_size"],
+    ) -> None:
+        self.path = Path(path)
+        self.dtype = np.dtype(dtype)
+        self.build = build
+        self.schema = schema
+        self.rows_per_group = int(rows_per_group)
+        self.rows = 0
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._write, name="riskcore-table-stream")
+        self._thread.daemon = True
+        self._thread.start()
+
+    # ------------------------------------------------------------------ producer side
+    def add(self, records: np.ndarray) -> None:
+        """Queue rows (in table order); the array must not change afterwards."""
+        if self._closed:
+            raise RuntimeError("the stream is closed")
+        if len(records):
+            self.rows += len(records)
+            self._queue.put(records)
+
+    def close(self) -> int:
+        """Wait until every queued row is written and the file is in place; returns the
+        number of rows. Raises what the writer raised."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_END)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self.rows == 0:  # no row group at all: the bytes of the whole (empty) table
+            write_table(self.build(np.zeros(0, self.dtype)), self.path)
+        return self.rows
+
+    def abort(self) -> None:
+        """Stop writing and remove the temporary file; any earlier ``path`` stays."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_ABORT)
+        self._thread.join()
+        self._error = None
+
+    # ------------------------------------------------------------------ writer thread
+    def _groups(self) -> Iterator[np.ndarray]:
+        """The queued records cut into groups of ``rows_per_group`` rows (the last one
+        shorter), in order."""
+        pending: list[np.ndarray] = []
+        held = 0
+        while True:
+            item = self._queue.get()
+            if item is _ABORT:
+                raise StreamAborted("aborted")
+            if item is _END:
+                break
+            pending.append(item)
+            held += len(item)
+            while held >= self.rows_per_group:
+                joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
+                yield joined[: self.rows_per_group]
+                rest = joined[self.rows_per_group :]
+                pending, held = ([rest] if len(rest) else []), len(rest)
+        if held:
+            yield np.concatenate(pending) if len(pending) > 1 else pending[0]
+
+    def _write(self) -> None:
+        groups = self._groups()
+
+        def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+            empty = True
+            for records in groups:
+                empty = False
+                yield _columns(self.build(records), with_columns)
+            if empty:  # close() rewrites it as the whole empty table
+                yield _columns(self.build(np.zeros(0, self.dtype)), with_columns)
+
+        lf = register_io_source(source, schema=self.schema)
+        try:
+            write_atomic(self.path, lambda fh: lf.sink_parquet(fh, **PARQUET_OPTIONS))
+        except BaseException as exc:  # raised by close(); dropped by abort()
+            self._error = exc
+
+
+def _columns(df: pl.DataFrame, names: list[str] | None) -> pl.DataFrame:
+    return df if names is None else df.select(names)
+
+
+__all__ = ["StreamAborted", "TableStream"]

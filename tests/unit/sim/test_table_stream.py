@@ -1,0 +1,88 @@
+"""``riskcore.output.stream.TableStream``: a table written while its rows are made equals
+the whole table written at the end, byte for byte (UNIT-04); an aborted or failed stream
+leaves no half file."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+
+from riskcore.output import write
+from riskcore.output.stream import TableStream
+from riskcore.output.tables import SCHEMAS, trades_table
+from riskcore.records import FILL_DTYPE
+
+ACCOUNTS = ("A", "B", "C")
+CONTRACTS = ("IF1509", "IF1512")
+TICK = np.array([0.2, 0.2])
+build = partial(trades_table, accounts=ACCOUNTS, contracts=CONTRACTS, tick=TICK)
+
+
+def fills(n: int, start: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(start)
+    f = np.zeros(n, FILL_DTYPE)
+    f["ts"] = 1_440_000_000_000_000_000 + np.arange(start, start + n) * 1_000
+    f["trade_no"] = np.arange(start, start + n)
+    f["buy_order_no"], f["sell_order_no"] = rng.integers(-1, 99, n), rng.integers(0, 99, n)
+    f["price"] = rng.integers(17_000, 18_000, n)
+    f["buy_account"], f["sell_account"] = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    f["contract"], f["qty"] = rng.integers(0, 2, n), rng.integers(1, 9, n)
+    f["aggressor"], f["kind"] = rng.integers(0, 3, n), rng.integers(0, 6, n)
+    return f
+
+
+@pytest.fixture
+def small_groups(monkeypatch):
+    """Row groups of 7 rows, for the stream and for the whole-table writer alike."""
+    monkeypatch.setitem(write.PARQUET_OPTIONS, "row_group_size", 7)
+    return 7
+
+
+@pytest.mark.parametrize("sizes", [[3, 4, 10, 1, 12], [7, 7], [30], [2]])
+def test_unit_04_streamed_table_equals_the_whole_table(sizes, small_groups, tmp_path):
+    """Rule: UNIT-04 — rows added in any batches give the bytes of the whole table."""
+    parts, start = [], 0
+    for n in sizes:
+        parts.append(fills(n, start))
+        start += n
+    stream = TableStream(tmp_path / "s.parquet", FILL_DTYPE, build, SCHEMAS["trades"], 7)
+    for p in parts:
+        stream.add(p)
+    assert stream.close() == start
+    write.write_table(build(np.concatenate(parts)), tmp_path / "w.parquet")
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_empty_stream_writes_the_empty_table(small_groups, tmp_path):
+    stream = TableStream(tmp_path / "s.parquet", FILL_DTYPE, build, SCHEMAS["trades"], 7)
+    stream.add(fills(0))
+    assert stream.close() == 0
+    write.write_table(build(fills(0)), tmp_path / "w.parquet")
+    assert (tmp_path / "s.parquet").read_bytes() == (tmp_path / "w.parquet").read_bytes()
+
+
+def test_abort_keeps_the_earlier_table_and_leaves_no_temporary_file(small_groups, tmp_path):
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"earlier")
+    stream = TableStream(path, FILL_DTYPE, build, SCHEMAS["trades"], 7)
+    stream.add(fills(20))
+    stream.abort()
+    assert path.read_bytes() == b"earlier"
+    assert not list(tmp_path.glob(".*.tmp"))
+    with pytest.raises(RuntimeError, match="closed"):
+        stream.add(fills(1))
+
+
+def test_a_failing_build_is_raised_by_close(small_groups, tmp_path):
+    def bad(records):
+        raise ValueError("no table today")
+
+    stream = TableStream(tmp_path / "t.parquet", FILL_DTYPE, bad, SCHEMAS["trades"], 7)
+    stream.add(fills(10))
+    with pytest.raises(Exception, match="no table today"):
+        stream.close()
+    assert not (tmp_path / "t.parquet").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
