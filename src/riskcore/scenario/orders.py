@@ -249,7 +249,10 @@ def _names(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = Fals
     dtype = s.dtype
     if dtype == pl.Categorical or isinstance(dtype, pl.Enum):
         cat = s.cast(pl.Categorical) if isinstance(dtype, pl.Enum) else s
-        u = cat.unique().drop_nulls().cast(pl.String)
+        if isinstance(dtype, pl.Enum):  # its fixed list of values: no pass over the column
+            u = pl.Series(dtype.categories.to_list(), dtype=pl.String)
+        else:
+            u = cat.unique().drop_nulls().cast(pl.String)
         if bool(((u != u.str.strip_chars()) | (u == "")).any()):
             return _stripped(cat.cast(pl.String)).cast(pl.Categorical)
         return cat
@@ -296,7 +299,8 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
     lo, hi, top = ids.min(), ids.max(), acc.max()
     if lo is not None and lo >= 0 and hi < 1 << 40 and top is not None and top < 1 << 23:
         key = acc.cast(pl.UInt64) * (1 << 40) + ids.cast(pl.UInt64)  # one integer per pair
-        return key.n_unique() == len(key)
+        key = np.sort(key.to_numpy())  # sorted, a repeat sits beside its twin
+        return not bool((key[1:] == key[:-1]).any())
     keys = pl.DataFrame({"a": acc, "i": ids})
     return keys.n_unique() == keys.height
 

@@ -180,4 +180,60 @@ def classify_messages(
         phase[i] = ph
 
 
-__all__ = ["classify_messages", "fill_messages"]
+@njit
+def match_cancels(key_new, new_rows, key_cancel, cancel_rows, slots, out):
+    """Pair every cancel with the earlier new order of the same key, in one pass in row
+    order over an open-addressing hash table (:func:`riskcore.sim.messages.cancel_targets`).
+
+    Parameters
+    ----------
+    key_new, key_cancel : ndarray of uint64
+        Keys of the new orders that carry an id, and of the cancels (their targets).
+    new_rows, cancel_rows : ndarray of int64
+        Their row numbers, increasing.
+    slots : ndarray of int64, shape (capacity, 2)
+        The table, ``capacity`` a power of two above the number of new keys; every row
+        ``(key, row)``, row -1 = empty. Written.
+    out : ndarray of int64
+        Per row of the flow: the target's row for a matched cancel (else left as it is).
+
+    Returns
+    -------
+    bool
+        False when two new orders before a cancel share a key (the caller matches on the
+        text instead); new orders after the last cancel can pair with nothing.
+    """
+    mask = len(slots) - 1
+    bits = 0
+    while (1 << bits) < len(slots):
+        bits += 1
+    shift = np.uint64(64 - bits)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    i = 0
+    j = 0
+    n_new = len(new_rows)
+    n_cancel = len(cancel_rows)
+    while j < n_cancel:
+        if i < n_new and new_rows[i] < cancel_rows[j]:  # insert the earlier new order
+            key = key_new[i]
+            h = np.int64((key * golden) >> shift) & mask
+            while slots[h, 1] >= 0:
+                if np.uint64(slots[h, 0]) == key:
+                    return False
+                h = (h + 1) & mask
+            slots[h, 0] = np.int64(key)
+            slots[h, 1] = new_rows[i]
+            i += 1
+        else:  # a cancel: only earlier orders are in the table
+            key = key_cancel[j]
+            h = np.int64((key * golden) >> shift) & mask
+            while slots[h, 1] >= 0:
+                if np.uint64(slots[h, 0]) == key:
+                    out[cancel_rows[j]] = slots[h, 1]
+                    break
+                h = (h + 1) & mask
+            j += 1
+    return True
+
+
+__all__ = ["classify_messages", "fill_messages", "match_cancels"]
