@@ -163,11 +163,12 @@ class Desk:
         return self._sorted()[0]
 
     def order_rows(
-        self, index: Index, client_id_of: list, scenario_orders: pl.DataFrame
+        self, index: Index, client_id_of: pl.Series | list, scenario_orders: pl.DataFrame
     ) -> pl.DataFrame:
         """Rows of ``Scenario.orders`` shape for the desk's messages (order numbers
-        ``first_no`` on); ``client_id_of`` maps scenario order numbers to client ids. Client
-        ids are ``liq-N`` / ``agent-N`` (N the order number), ``origin`` the source name."""
+        ``first_no`` on); ``client_id_of`` (text, by scenario order number) gives the
+        scenario orders' client ids. Client ids are ``liq-N`` / ``agent-N`` (N the order
+        number), ``origin`` the source name."""
         m = self.all_msgs()
         n = len(m)
         is_cancel = m["action"] == CANCEL
@@ -181,7 +182,7 @@ class Desk:
         tsrc = np.where(found, m["source"][pos], SRC_LIQUIDATION) if n else np.zeros(0, np.int8)
         n_sc = len(client_id_of)
         own = (tgt >= 0) & (tgt < n_sc)
-        given = pl.Series(client_id_of, dtype=pl.String)
+        given = pl.Series(client_id_of, dtype=pl.String).cast(pl.String)
         scen_id = (
             given.gather(np.clip(tgt, 0, n_sc - 1))
             if n_sc

@@ -1181,10 +1181,23 @@ def run_scenario(
             prev_day = clk.day
             if save_state is not None:
                 saved.save_day(save_state, run, carry, clocks, d, run_id, start_from)
-    except BaseException:
+        return _finish(run, carry, outside, cont, run_id)
+    except BaseException:  # no half-written trades table is left behind
         if run.trades_out is not None:
             run.trades_out.abort()
         raise
+
+
+def _finish(
+    run: _Run,
+    carry: Carry,
+    outside: list[Event],
+    cont: saved.Continuation | None,
+    run_id: str | None,
+) -> RunRecords:
+    """After the last day: what falls due after the run, events outside it, the
+    liquidation desk's orders after the scenario's; the run's records."""
+    sc, timings = run.sc, run.timings
     # MARGIN-06: calls of the last settlement fall due after the run
     settle_hooks.pending_margin_calls(carry, run.index, sc.calendar, run.records)
     # POS-04: breaches of the last settlement have their cure window after the run
@@ -1201,7 +1214,7 @@ def run_scenario(
     status, filled, reason = run.status, run.filled, run.reason
     if run.desk.n:  # LIQ: the liquidation messages, numbered after the scenario's
         orders = orders.with_columns(pl.col("client_id").cast(pl.String))  # liq-N beside
-        client_ids = orders["client_id"].to_list()
+        client_ids = orders["client_id"]  # text now; gathered by target, not listed
         orders = pl.concat([orders, run.desk.order_rows(run.index, client_ids, orders)])
         msgs = np.concatenate([_table_fields(msgs), _table_fields(run.desk.all_msgs())])
         st, fl, rs = run.desk.arrays()
