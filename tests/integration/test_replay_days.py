@@ -411,3 +411,16 @@ def test_a_failed_run_leaves_no_half_trades_file(scenario, tmp_path):
         sim.run(path, save_to=out, hooks=[broken])
     assert (out / "trades.parquet").read_bytes() == before
     assert not list(out.glob(".*.tmp"))
+
+
+def test_day_fills_are_read_only_for_hooks(scenario):
+    """``DayState.fills`` is final (already written to ``trades``): a hook that tries to
+    change it fails loudly instead of making the saved folder depend on how it was saved."""
+    path = scenario(orders=TWO_DAYS)
+
+    def edits(day, state):
+        if len(state.fills):
+            state.fills["qty"] += 1
+
+    with pytest.raises(ValueError, match="read-only"):
+        sim.run(path, hooks=[*sim.default_hooks(), edits])

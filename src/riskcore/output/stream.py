@@ -15,6 +15,7 @@ removes the temporary file and leaves any earlier table in place.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -75,9 +76,12 @@ class TableStream:
 
     # ------------------------------------------------------------------ producer side
     def add(self, records: np.ndarray) -> None:
-        """Queue rows (in table order); the array must not change afterwards."""
+        """Queue rows (in table order); the array must not change afterwards. Raises what
+        the writer raised, if it failed already (a run stops at once, not at its end)."""
         if self._closed:
             raise RuntimeError("the stream is closed")
+        if self._error is not None:
+            raise self._error
         if len(records):
             self.rows += len(records)
             self._queue.put(records)
@@ -96,9 +100,13 @@ class TableStream:
         return self.rows
 
     def abort(self) -> None:
-        """Stop writing and remove the temporary file; any earlier ``path`` stays."""
+        """Stop writing and remove the temporary file; any earlier ``path`` stays. Rows
+        still queued are dropped, not written first."""
         if not self._closed:
             self._closed = True
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self._queue.get_nowait()
             self._queue.put(_ABORT)
         self._thread.join()
         self._error = None

@@ -702,6 +702,7 @@ class _Day:
         if len(batch.fills):
             run = self.run
             batch.fills["trade_no"] += run.n_trades  # global numbers: final from now on
+            batch.fills.flags.writeable = False  # final: a hook cannot change written rows
             self.fills.append(batch.fills)
             if run.trades_out is not None:  # written on the other core while trading goes on
                 run.trades_out.add(batch.fills)
@@ -718,6 +719,7 @@ class _Day:
         else:  # a new array already
             f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
         self.fills.clear()
+        f.flags.writeable = False  # DayState.fills: read-only, however many batches
         return f
 
     def apply(self, ev: Event) -> None:

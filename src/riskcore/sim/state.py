@@ -530,6 +530,10 @@ def _concat(a: pl.DataFrame, b: pl.DataFrame | None) -> pl.DataFrame:
         return a
     if a.width == 0:
         return b
+    if a.columns == b.columns and a.schema != b.schema:
+        # a source folder written by an earlier version (e.g. trades names as text): its
+        # rows take this version's types, so the history has one schema
+        a = a.cast(dict(b.schema), strict=False)
     return pl.concat([a, b], how="vertical_relaxed").rechunk()
 
 

@@ -4,6 +4,8 @@ leaves no half file."""
 
 from __future__ import annotations
 
+import threading
+import time
 from functools import partial
 
 import numpy as np
@@ -84,5 +86,45 @@ def test_a_failing_build_is_raised_by_close(small_groups, tmp_path):
     stream.add(fills(10))
     with pytest.raises(Exception, match="no table today"):
         stream.close()
+    assert not (tmp_path / "t.parquet").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_writer_failure_stops_the_next_add(small_groups, tmp_path):
+    """A run learns of a failed writer at its next batch, not at its end."""
+
+    def bad(records):
+        raise ValueError("disk full")
+
+    stream = TableStream(tmp_path / "t.parquet", FILL_DTYPE, bad, SCHEMAS["trades"], 7)
+    stream.add(fills(10))  # a full group: built (and failing) in the writer thread
+    stream._thread.join(timeout=30)  # the writer has stopped on its error
+    with pytest.raises(Exception, match="disk full"):
+        stream.add(fills(3))
+    stream.abort()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_abort_drops_queued_rows_instead_of_writing_them(small_groups, tmp_path):
+    gate, calls = threading.Event(), []
+
+    def held(records):  # the writer waits inside its first group until the abort is under way
+        calls.append(len(records))
+        gate.wait(30)
+        return build(records)
+
+    stream = TableStream(tmp_path / "t.parquet", FILL_DTYPE, held, SCHEMAS["trades"], 7)
+    for k in range(200):
+        stream.add(fills(7, 7 * k))
+    deadline = time.monotonic() + 30
+    while not calls and time.monotonic() < deadline:  # the writer holds its first group
+        time.sleep(0.01)
+    aborting = threading.Thread(target=stream.abort)
+    aborting.start()
+    while not (stream._closed and stream._queue.qsize() <= 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.set()
+    aborting.join(30)
+    assert calls == [7]  # the first group only: the other 199 were dropped
     assert not (tmp_path / "t.parquet").exists()
     assert not list(tmp_path.glob(".*.tmp"))
