@@ -495,10 +495,12 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
             "price": only(price, is_new, pl.Float64),
             "qty": only(qty, is_new, pl.Int64),
             "client_id": ids.alias("client_id"),
-            "origin": _const("origin", Path(file).name, pl.Categorical, n),
             "origin_row": pl.int_range(1, n + 1, dtype=pl.Int64, eager=True),
         }
     )
+    out = out.with_columns(  # one value for every row: a scalar column (no 4 bytes a row)
+        pl.lit(Path(file).name, dtype=pl.Categorical).alias("origin")
+    ).select(list(ORDERS_SCHEMA))
     del ids
     if "id" in df.columns and not _ids_distinct(df["id"], account, is_new):
         ids = (

@@ -318,8 +318,10 @@ def make_summary(
     checks, auction, sessions, close; the first call also loads the cached compiled
     kernels), ``end_of_day`` (close checks, per-order final states, settlement prices, the
     end-of-day hooks, ``prices`` rows), ``tables`` (the polars tables, ``warnings``
-    included) and ``write`` (the Parquet files, atomically). ``wall_time_s`` is their sum:
-    the process's start, imports and exit are outside it.
+    included) and ``write`` (the Parquet files, atomically; a run saved to a folder writes
+    ``trades`` on another thread while it trades, so ``write`` is then the rest of that work
+    and the other phases share the machine with it). ``wall_time_s`` is their sum: the
+    process's start, imports and exit are outside it.
     """
     n = len(rec.msgs)
     wall = float(sum(v for v in timings.values() if v is not None))
