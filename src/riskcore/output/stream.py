@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -114,9 +115,25 @@ class TableStream:
     # ------------------------------------------------------------------ writer thread
     def _groups(self) -> Iterator[np.ndarray]:
         """The queued records cut into groups of ``rows_per_group`` rows (the last one
-        shorter), in order."""
-        pending: list[np.ndarray] = []
+        shorter), in order. A group is a view of one batch where it can be; only a group
+        that spans batches is copied (never a whole batch of millions of fills)."""
+        pending: deque[np.ndarray] = deque()
         held = 0
+
+        def take(k: int) -> np.ndarray:
+            nonlocal held
+            parts = []
+            while k:
+                head = pending[0]
+                if len(head) <= k:
+                    parts.append(pending.popleft())
+                else:
+                    parts.append(head[:k])
+                    pending[0] = head[k:]
+                k -= len(parts[-1])
+                held -= len(parts[-1])
+            return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
         while True:
             item = self._queue.get()
             if item is _ABORT:
@@ -126,12 +143,9 @@ class TableStream:
             pending.append(item)
             held += len(item)
             while held >= self.rows_per_group:
-                joined = np.concatenate(pending) if len(pending) > 1 else pending[0]
-                yield joined[: self.rows_per_group]
-                rest = joined[self.rows_per_group :]
-                pending, held = ([rest] if len(rest) else []), len(rest)
+                yield take(self.rows_per_group)
         if held:
-            yield np.concatenate(pending) if len(pending) > 1 else pending[0]
+            yield take(held)
 
     def _write(self) -> None:
         groups = self._groups()

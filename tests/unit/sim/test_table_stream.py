@@ -4,6 +4,7 @@ leaves no half file."""
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from functools import partial
@@ -11,6 +12,7 @@ from functools import partial
 import numpy as np
 import pytest
 
+from riskcore.output import stream as stream_module
 from riskcore.output import write
 from riskcore.output.stream import TableStream
 from riskcore.output.tables import SCHEMAS, trades_table
@@ -128,3 +130,19 @@ def test_abort_drops_queued_rows_instead_of_writing_them(small_groups, tmp_path)
     assert calls == [7]  # the first group only: the other 199 were dropped
     assert not (tmp_path / "t.parquet").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_groups_copy_only_what_spans_two_batches(small_groups, tmp_path):
+    """A batch of millions of fills is cut into views, not copied whole when a few rows of
+    the previous batch wait for their group."""
+    stream = TableStream(tmp_path / "t.parquet", FILL_DTYPE, build, SCHEMAS["trades"], 7)
+    stream.abort()  # a stopped stream: only its grouping is used below
+    first, big = fills(3), fills(30, 3)
+    stream._queue = queue.Queue()
+    for item in (first, big, stream_module._END):
+        stream._queue.put(item)
+    groups = list(stream._groups())
+    assert [len(g) for g in groups] == [7, 7, 7, 7, 5]
+    assert np.array_equal(np.concatenate(groups), np.concatenate([first, big]))
+    assert not np.shares_memory(groups[0], big)  # 3 + 4 rows: the one copy
+    assert all(np.shares_memory(g, big) for g in groups[1:])
