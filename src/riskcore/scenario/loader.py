@@ -443,6 +443,17 @@ class _Loader:
         capital = self.r.get(t, p, "capital", _CNY, default=rb.exchange_capital)
         return Exchange(reserve, capital)
 
+    def _check_member(self, p: tuple, member: str | None, members: set[str]) -> None:
+        """An ``[[accounts]]`` or ``[[agents]]`` block's ``member`` must name a
+        ``[[members]]`` block (``FILE:LINE: key`` error otherwise)."""
+        if member is not None and member not in members:
+            known = ", ".join(sorted(members)) or "none declared"
+            self.r.fail(
+                (*p, "member"),
+                f'unknown member "{member}"{suggest(member, members)} '
+                f"(expected the id of a [[members]] block: {known})",
+            )
+
     def _accounts(self, symbols: set[str], members: set[str]) -> list[Account]:
         r = self.r
         out: list[Account] = []
@@ -465,13 +476,7 @@ class _Loader:
                         (*p, "id"), f'duplicate account "{aid}" (first at {r.loc.where(seen[aid])})'
                     )
                 seen.setdefault(aid, (*p, "id"))
-            if member is not None and member not in members:
-                known = ", ".join(sorted(members)) or "none declared"
-                r.fail(
-                    (*p, "member"),
-                    f'unknown member "{member}"{suggest(member, members)} '
-                    f"(expected the id of a [[members]] block: {known})",
-                )
+            self._check_member(p, member, members)
             if "hedge_quota" in t and investor is not None and quota is not None:
                 prev = quotas.setdefault(investor, (quota, (*p, "hedge_quota")))
                 if prev[0] != quota:
@@ -710,13 +715,7 @@ class _Loader:
             values = {
                 q.name: r.get(t, p, q.name, _param_conv(q), default=q.default) for q in params
             }
-            if member is not None and member not in members:
-                known = ", ".join(sorted(members)) or "none declared"
-                r.fail(
-                    (*p, "member"),
-                    f'unknown member "{member}"{suggest(member, members)} '
-                    f"(expected the id of a [[members]] block: {known})",
-                )
+            self._check_member(p, member, members)
             if symbol is not None and symbol not in symbols:
                 r.fail(
                     (*p, "symbol"),
