@@ -424,3 +424,18 @@ def test_day_fills_are_read_only_for_hooks(scenario):
 
     with pytest.raises(ValueError, match="read-only"):
         sim.run(path, hooks=[*sim.default_hooks(), edits])
+
+
+def test_unit_04_records_saved_without_a_run_stream_equal_the_saved_result(tmp_path):
+    """Rule: UNIT-04 — records of a run that did not write its trades as it went are saved
+    through a stream started at save time: the same bytes as the whole result saved."""
+    from riskcore.scenario import load_scenario
+    from riskcore.sim.loop import run_scenario
+    from riskcore.sim.result import save_records
+
+    path = SHIPPED / "limit-lock-reduction.toml"
+    saved = save_records(run_scenario(load_scenario(path)), tmp_path / "records").tables
+    whole = sim.run(path).save(tmp_path / "whole")
+    for table in sorted(p.name for p in whole.glob("*.parquet")):
+        assert (whole / table).read_bytes() == (tmp_path / "records" / table).read_bytes()
+    assert saved["trades"].height > 0

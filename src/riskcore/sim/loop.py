@@ -1099,6 +1099,15 @@ def _check_day(state: DayState, carry: Carry, nxt: Carry) -> None:
     state.engine.check()
 
 
+def trades_stream(path: Path, index: Index) -> TableStream:
+    """The ``trades`` table of a run on ``index``, written to ``path`` from its fills
+    (``FILL_DTYPE``) as they are added."""
+    build = partial(
+        trades_table, accounts=index.accounts, contracts=index.contracts, tick=index.tick
+    )
+    return TableStream(path, FILL_DTYPE, build, SCHEMAS["trades"])
+
+
 def run_scenario(
     sc: Scenario,
     *,
@@ -1165,15 +1174,7 @@ def run_scenario(
         if start_from is not None:
             raise ValueError("trades_to cannot be used with start_from")
         Path(trades_to).parent.mkdir(parents=True, exist_ok=True)
-        index = run.index
-        run.trades_out = TableStream(
-            Path(trades_to),
-            FILL_DTYPE,
-            partial(
-                trades_table, accounts=index.accounts, contracts=index.contracts, tick=index.tick
-            ),
-            SCHEMAS["trades"],
-        )
+        run.trades_out = trades_stream(Path(trades_to), run.index)
     timings["prepare"] += perf_counter() - t0
     try:
         for d, clk in enumerate(clocks):

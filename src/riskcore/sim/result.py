@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import platform
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from importlib import metadata
 from pathlib import Path
@@ -40,7 +39,7 @@ from riskcore.output.tables import (
 from riskcore.output.write import PARQUET_OPTIONS, write_lazy_table, write_run, write_table
 from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
-from riskcore.sim.loop import RunRecords
+from riskcore.sim.loop import RunRecords, trades_stream
 from riskcore.sim.warn import CLOSES_KEY, TRIGGERS_KEY, warnings_table
 
 TABLE_ORDER = (*EXPECT_TABLES, "events")
@@ -170,14 +169,15 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     """Build and write a run's tables one at a time, then ``folder/summary.json``.
 
     The run folder of :meth:`Result.save` (same files, same bytes) in far less memory:
-    ``trades`` and then ``orders`` are built and written one row group (:data:`SLICE`
-    rows) at a time, each slice when the Parquet writer asks for it (``pl.defer`` slices
-    streamed by ``sink_parquet``), so neither table is ever whole in memory; the fills are
-    released after ``trades``, the per-message records after ``orders``. ``warnings``
-    reads the five ``orders`` columns it needs back from the written file. Building the
-    two tables counts as ``write`` in ``time_s``. When the run already wrote ``trades``
-    as it went (``run_scenario(trades_to=folder / "trades.parquet")``), that file is
-    waited for instead (the wait counts as ``write``). Used by ``riskcore.run(...,
+    ``trades`` and ``orders`` are built and written one row group (:data:`SLICE` rows)
+    at a time, so neither table is ever whole in memory: ``trades`` by its
+    :class:`~riskcore.output.stream.TableStream` (the run's own when it wrote its trades as
+    it went, ``run_scenario(trades_to=folder / "trades.parquet")``; else one started
+    here), ``orders`` meanwhile, each slice when the Parquet writer asks for it
+    (``pl.defer`` slices streamed by ``sink_parquet``). The fills and the per-message
+    records are released once written. ``warnings`` reads the five ``orders`` columns it
+    needs back from the written file. Building the two tables (and waiting for
+    ``trades``) counts as ``write`` in ``time_s``. Used by ``riskcore.run(...,
     save_to=...)`` and ``riskcore replay``; a continued run (``start_from``) is built
     whole and saved as :meth:`Result.save` does.
 
@@ -204,38 +204,19 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     heights: dict[str, int] = {}
 
     # trades and orders side by side, each built and written a slice (one row group) at a
-    # time when its writer asks for it, so neither is ever whole in memory (their build
-    # time is counted as writing); the fills are let go once trades is written
+    # time, so neither is ever whole in memory (their build time is counted as writing):
+    # trades by its stream's thread (usually started while the run went on), orders here
     t = perf_counter()
     n = rec.orders.height
     heights["trades"], heights["orders"] = len(rec.fills), n
-
-    def write_trades() -> None:
-        stream = rec.trades_written
-        if stream is not None:
-            stream.close()  # written while the run went on: wait for the last rows
-            if stream.path == out / "trades.parquet":
-                rec.fills = rec.fills[:0].copy()
-                return
-        fills, index = rec.fills, rec.index
-        parts = [
-            pl.defer(
-                partial(
-                    trades_table, fills[k : k + SLICE], index.accounts, index.contracts, index.tick
-                ),
-                schema=SCHEMAS["trades"],
-            )
-            for k in range(0, len(fills), SLICE)
-        ]
-        if parts:
-            write_lazy_table(pl.concat(parts), out / "trades.parquet")
-        else:
-            write_table(_trades(rec), out / "trades.parquet")
-        rec.fills = rec.fills[:0].copy()
-
+    trades = rec.trades_written
+    if trades is None or trades.path != out / "trades.parquet":
+        if trades is not None:
+            trades.close()  # the run wrote its trades elsewhere
+        trades = trades_stream(out / "trades.parquet", rec.index)
+        trades.add(rec.fills)
     path = out / "orders.parquet"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        trades_job = pool.submit(write_trades)
+    try:
         names = _account_names(rec)
         slices = [
             pl.defer(partial(_orders, rec, k, k + SLICE, names), schema=SCHEMAS["orders"])
@@ -246,7 +227,11 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
         else:
             write_table(_orders(rec), path)
         del slices
-    trades_job.result()  # a failure propagates (no summary is written)
+    except BaseException:
+        trades.abort()
+        raise
+    trades.close()  # a failure propagates (no summary is written)
+    rec.fills = rec.fills[:0].copy()  # written: let the fills go
     spent["write"] += perf_counter() - t
     t = perf_counter()
     seen = tables
