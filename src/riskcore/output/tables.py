@@ -346,27 +346,21 @@ def _nulls(n: int, dtype: pl.DataType) -> pl.Series:
     return pl.repeat(None, n, dtype=dtype, eager=True)
 
 
-def names(codes: np.ndarray, table: Sequence[str | None]) -> pl.Series:
-    """Codes -> strings by gathering from ``table``; codes outside it (e.g. -1) -> null."""
+def names(
+    codes: np.ndarray, table: Sequence[str | None], dtype: pl.DataType = pl.String
+) -> pl.Series:
+    """Codes -> names by gathering from ``table``; codes outside it (e.g. -1) -> null.
+
+    ``dtype`` ``pl.Categorical`` gathers physical codes (no string per row)."""
     codes = np.asarray(codes, dtype=np.int64)
     ok = (codes >= 0) & (codes < len(table))
     vals = pl.Series(list(table), dtype=pl.String)
+    if dtype != pl.String:
+        vals = vals.cast(dtype)
     out = vals.gather(np.where(ok, codes, 0))
     if ok.all():
         return out
-    return out.zip_with(pl.Series(ok), _nulls(len(codes), pl.String))
-
-
-def category_names(codes: np.ndarray, table: Sequence[str]) -> pl.Series:
-    """Codes -> names as a ``Categorical`` Series (codes outside ``table`` -> null):
-    a gather of physical codes, no string per row."""
-    codes = np.asarray(codes, dtype=np.int64)
-    ok = (codes >= 0) & (codes < len(table))
-    cats = pl.Series(list(table), dtype=pl.String).cast(pl.Categorical)
-    out = cats.gather(np.where(ok, codes, 0))
-    if ok.all():
-        return out
-    return out.zip_with(pl.Series(ok), _nulls(len(codes), pl.Categorical))
+    return out.zip_with(pl.Series(ok), _nulls(len(codes), dtype))
 
 
 def masked(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.Series:
@@ -552,11 +546,11 @@ def trades_table(
             "trade_no": fills["trade_no"].astype(np.int64),
             "at": ts,
             "day": ts.dt.date(),
-            "symbol": category_names(c, contracts),
+            "symbol": names(c, contracts, pl.Categorical),
             "price": float_prices(fills["price"], np.asarray(tick)[c]),
             "qty": fills["qty"].astype(np.int64),
-            "buy_account": category_names(fills["buy_account"], accounts),
-            "sell_account": category_names(fills["sell_account"], accounts),
+            "buy_account": names(fills["buy_account"], accounts, pl.Categorical),
+            "sell_account": names(fills["sell_account"], accounts, pl.Categorical),
             "buy_offset": enum_codes(fills["buy_offset"], OFFSET_NAMES, OFFSET_ENUM),
             "sell_offset": enum_codes(fills["sell_offset"], OFFSET_NAMES, OFFSET_ENUM),
             "buy_order_no": masked(fills["buy_order_no"], fills["buy_order_no"] >= 0, pl.Int64),
