@@ -306,3 +306,58 @@ def test_event_fields_of_rejected_cancel(engine_cls):
         0,
     )
     assert (int(e["account"]), int(e["contract"]), int(e["side"])) == (3, 1, BUY)
+
+
+def test_match_07_first_malformed_message_is_named():
+    """Rule: MATCH-07 — the numba engine's error names the first bad message in row order,
+    whether its order number was used before (row 1) or a field is malformed (row 2)."""
+    from riskcore.engine import Engine
+
+    eng = Engine(make_market())
+    eng.submit(make_messages([dict(GOOD)]))  # order_no 0
+    msgs = make_messages([dict(GOOD), dict(GOOD), dict(GOOD, side=0)])
+    msgs["order_no"] = [5, 0, 6]
+    with pytest.raises(ValueError, match=r"^message 1: order_no already used"):
+        eng.submit(msgs)
+    msgs["order_no"] = [5, 7, 6]
+    with pytest.raises(ValueError, match=r"^message 2: side must be"):
+        eng.submit(msgs)
+
+
+def test_match_07_unused_order_no_below_the_highest_is_accepted(engine_cls):
+    """Rule: MATCH-07 — order numbers need not increase across batches: one never used
+    before is accepted, below the highest seen or not; a used one is refused."""
+    eng = engine_cls(make_market())
+    first = make_messages([dict(GOOD)])
+    first["order_no"] = 10
+    eng.submit(first)
+    gap = make_messages([dict(GOOD), dict(GOOD)])
+    gap["order_no"] = [4, 11]
+    assert eng.submit(gap).events["kind"].tolist() == [EV_ACCEPTED, EV_ACCEPTED]
+    again = make_messages([dict(GOOD)])
+    again["order_no"] = 4
+    with pytest.raises(ValueError, match=r"index 0|message 0"):
+        eng.submit(again)
+    eng.check()
+
+
+def test_pool_grows_from_one_slot_and_reuses_freed_slots():
+    """The order pool starts at one slot, grows to hold a batch that all rests, and hands
+    a cancelled order's slot to the next resting order before any fresh slot."""
+    from riskcore.engine import Engine
+    from riskcore.engine.layout import C_POOL_TOP
+
+    eng = Engine(make_market(), pool_capacity=1)
+    rest = make_messages([dict(GOOD, price=17500 - k, qty=1) for k in range(50)])
+    eng.submit(rest)
+    assert len(eng.pool) >= 50 and eng.ctr[C_POOL_TOP] == 50
+    cancel = make_messages([dict(GOOD, action=CANCEL, target=7)])
+    cancel["order_no"] = 50
+    eng.submit(cancel)
+    again = make_messages([dict(GOOD, price=17400)])
+    again["order_no"] = 51
+    eng.submit(again)
+    assert eng.ctr[C_POOL_TOP] == 50  # slot of order 7 reused, no fresh one taken
+    assert eng.ords["slot"][51] == 7
+    eng.check()
+    assert len(eng.book()) == 50

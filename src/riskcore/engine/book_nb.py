@@ -10,7 +10,7 @@ kernel scans outward to the next non-empty level.
 from __future__ import annotations
 
 from riskcore._jit import njit
-from riskcore.engine.layout import C_FREE_HEAD, C_N_LIVE
+from riskcore.engine.layout import C_FREE_HEAD, C_N_LIVE, C_POOL_TOP
 from riskcore.records import BUY
 
 
@@ -47,10 +47,21 @@ def level_unlink(lv, pool, g, slot):
 
 
 @njit
+def pool_full(pool, ctr):
+    """True when no slot is free and none is fresh (the caller must grow the pool)."""
+    return ctr[C_FREE_HEAD] == -1 and ctr[C_POOL_TOP] == len(pool)
+
+
+@njit
 def slot_alloc(pool, ctr):
-    """Take a slot from the free list (the caller has checked one is free)."""
+    """Take a freed slot (the most recently freed, still warm in cache) or else the next
+    fresh one (the caller has checked :func:`pool_full`)."""
     slot = ctr[C_FREE_HEAD]
-    ctr[C_FREE_HEAD] = pool[slot].next
+    if slot == -1:
+        slot = ctr[C_POOL_TOP]
+        ctr[C_POOL_TOP] = slot + 1
+    else:
+        ctr[C_FREE_HEAD] = pool[slot].next
     ctr[C_N_LIVE] += 1
     return slot
 
@@ -63,19 +74,6 @@ def slot_free(pool, ctr, slot):
     pool[slot].leaves = 0
     ctr[C_FREE_HEAD] = slot
     ctr[C_N_LIVE] -= 1
-
-
-@njit
-def chain_free(pool, start, tail):
-    """Chain slots ``start..`` into a free list, in order, that ends in ``tail`` (-1 = end).
-
-    One sequential pass (a numpy field assignment per field would walk the pool three times).
-    """
-    n = len(pool)
-    for i in range(start, n):
-        pool[i].next = i + 1 if i + 1 < n else tail
-        pool[i].prev = -1
-        pool[i].leaves = 0
 
 
 @njit

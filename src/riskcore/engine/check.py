@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcore.engine.layout import C_FREE_HEAD, C_N_LIVE, F_LONG, F_PEND_BUY, F_PEND_SELL, F_SHORT
+from riskcore.engine.layout import (
+    C_FREE_HEAD,
+    C_N_LIVE,
+    C_POOL_TOP,
+    F_LONG,
+    F_PEND_BUY,
+    F_PEND_SELL,
+    F_SHORT,
+)
 from riskcore.records import BUY, MARGIN_BOTH, MS_BREAKER, MS_NORMAL, MS_WATCH, OPEN, SELL
 
 
@@ -67,7 +75,10 @@ def check_engine(eng) -> None:
         free += 1
         slot = int(pool["next"][slot])
         assert free <= len(pool), "cycle in the free list"
-    assert free + len(live) == len(pool), "pool slots lost"
+    top = int(eng.ctr[C_POOL_TOP])
+    assert 0 <= top <= len(pool), f"pool top {top} outside the pool"
+    assert free + len(live) == top, "pool slots lost"
+    assert live.size == 0 or live.max() < top, "a live order in a fresh slot"
 
     # positions (SETTLE-03: long = short per contract) and investor / member sums
     longs = pos["long_yd"] + pos["long_td"]

@@ -37,7 +37,7 @@ from riskcore.engine.layout import (
     grow_pool,
     new_pool,
 )
-from riskcore.engine.validate_nb import BAD_WHAT, first_bad_message
+from riskcore.engine.validate_nb import BAD_REUSED, BAD_WHAT, first_reused, scan_messages
 from riskcore.market import Market
 from riskcore.records import (
     ACCOUNT_STATE_DTYPE,
@@ -94,7 +94,9 @@ class Engine:
         Write the order-event log (default). Off, ``Batch.events`` is empty and only the
         per-order states (:meth:`order_status`) and the fills are kept: what a replay needs.
     pool_capacity : int
-        Initial order-pool slots; the pool doubles when full.
+        Initial order-pool slots. Before a batch the pool grows (at least doubling) until
+        every order of the batch could rest; slots never used are not touched, so they cost
+        address space, not memory.
 
     Notes
     -----
@@ -131,7 +133,7 @@ class Engine:
             lv["tail"] = -1
         self.pool = new_pool(max(int(pool_capacity), 1))
         self.ctr = np.zeros(N_COUNTERS, dtype=np.int64)
-        self.ctr[C_FREE_HEAD] = 0
+        self.ctr[C_FREE_HEAD] = -1  # no freed slot yet; every slot is fresh
         self.ctr[C_STP_POLICY] = market.stp_policy
         self.ctr[C_MARGIN_METHOD] = market.margin_method
         self.ctr[C_RECORD_EVENTS] = int(bool(record_events))
@@ -167,6 +169,7 @@ class Engine:
         self.hedge = market.hedge_quota.copy()
         self.stp = np.zeros(market.n_investors, dtype=np.int64)
         self.ords = np.zeros(0, dtype=ORDER_STATE_DTYPE)
+        self._fresh_order_no = 0  # no order number from here on has been used
         self.in_auction = False
 
     # ------------------------------------------------------------------ buffers
@@ -222,6 +225,28 @@ class Engine:
             self.mem,
         )
 
+    def _validate(self, msgs: np.ndarray) -> None:
+        """Raise ValueError naming the first malformed message of the batch (MATCH-07).
+
+        One pass checks the fields and the range of the order numbers; the per-order states
+        are read only when an order number could have been used before (one below the
+        highest seen so far, or a batch not in increasing order).
+        """
+        row, code, increasing, lowest, highest = scan_messages(msgs)
+        self._ensure_orders(highest)
+        if row >= 0:
+            reused = first_reused(msgs[:row], self.ords)
+            if reused >= 0:
+                row, code = reused, BAD_REUSED
+            raise ValueError(f"message {row}: {BAD_WHAT[code]}")
+        if not increasing or lowest < self._fresh_order_no:
+            reused = first_reused(msgs, self.ords)
+            if reused >= 0:
+                raise ValueError(f"message {reused}: {BAD_WHAT[BAD_REUSED]}")
+        if not increasing and len(np.unique(msgs["order_no"])) != len(msgs):
+            raise ValueError("order_no values must be unique within a batch")
+        self._fresh_order_no = max(self._fresh_order_no, highest + 1)
+
     # ------------------------------------------------------------------ trading
     def submit(self, msgs: np.ndarray, phase: int = PHASE_CONTINUOUS) -> Batch:
         """Process a time-ordered batch of messages in ``phase`` (PHASE_*).
@@ -234,18 +259,14 @@ class Engine:
         msgs = coerce_messages(msgs)
         if len(msgs) == 0:
             return Batch(np.zeros(0, EVENT_DTYPE), np.zeros(0, FILL_DTYPE))
-        lowest, highest = int(msgs["order_no"].min()), int(msgs["order_no"].max())
-        if lowest < 0:
-            raise ValueError(f"message {int(np.argmin(msgs['order_no']))}: order_no must be >= 0")
-        self._ensure_orders(highest)
-        row, code, increasing = first_bad_message(msgs, self.ords)
-        if row >= 0:
-            raise ValueError(f"message {row}: {BAD_WHAT[code]}")
-        if not increasing and len(np.unique(msgs["order_no"])) != len(msgs):
-            raise ValueError("order_no values must be unique within a batch")
+        self._validate(msgs)
         if phase == PHASE_AUCTION:
             self.in_auction = True
         n = len(msgs)
+        if len(self.pool) < self.ctr[C_N_LIVE] + n:
+            # room for every order of the batch to rest: the kernel then runs without a
+            # stop, and the untouched fresh slots cost address space only, not memory
+            self.pool = grow_pool(self.pool, self.ctr, int(self.ctr[C_N_LIVE]) + n)
         events = np.empty(self._event_room(2 * n + 64), dtype=EVENT_DTYPE)
         fills = np.empty(n // 2 + 64, dtype=FILL_DTYPE)
         states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)

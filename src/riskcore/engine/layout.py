@@ -11,7 +11,9 @@ import numpy as np
 from riskcore.records import CONTRACT_SPEC_DTYPE
 
 # One resting order. 40 bytes per slot; slots are reused through a free list, so the pool
-# grows with the number of *resting* orders, not with the number of orders seen.
+# grows with the number of *resting* orders, not with the number of orders seen. Slots at or
+# above ``ctr[C_POOL_TOP]`` have never been used: they are neither initialised nor chained, so
+# their memory is not touched (nor paid for) before the book needs them.
 ORDER_DTYPE = np.dtype(
     [
         ("order_no", "i8"),
@@ -65,7 +67,7 @@ CONTRACT_STATE_DTYPE = np.dtype(
 )
 
 # Slots of the int64 counter array ``ctr`` shared by all kernels.
-C_FREE_HEAD = 0  # first free pool slot, -1 = pool full
+C_FREE_HEAD = 0  # most recently freed pool slot (head of the free list), -1 = none
 C_N_EVENTS = 1  # events written into the current output buffer
 C_N_FILLS = 2  # fills written into the current output buffer
 C_NEXT_TRADE = 3  # next trade number
@@ -79,12 +81,13 @@ C_TRIGGER = 10  # BRK-02 touch duration that starts the breaker, ns
 C_DURATION = 11  # BRK-03 breaker duration, ns
 C_QUIET_FROM = 12  # BRK-05 start of the quiet period, absolute ns (0 = none)
 C_NEXT_TIMER = 13  # earliest due state timer of any contract, ns (NEVER = none)
-N_COUNTERS = 14
+C_POOL_TOP = 14  # pool slots ever used; slots from here on are fresh
+N_COUNTERS = 15
 
 NEVER = 2**62  # a time later than any real one, ns
 
 STOP_DONE = 0
-STOP_POOL = 1  # no free slot for a resting remainder
+STOP_POOL = 1  # no free or fresh slot for a resting remainder
 STOP_OUTPUT = 2  # event or fill buffer could overflow
 
 # Fields of the per-investor / per-member position arrays, shape (n, n_contracts, 4).
@@ -95,21 +98,14 @@ F_PEND_SELL = 3
 
 
 def new_pool(capacity: int) -> np.ndarray:
-    """An empty order pool of ``capacity`` slots chained into one free list."""
-    from riskcore.engine.book_nb import chain_free  # book_nb imports this module
-
-    pool = np.zeros(capacity, dtype=ORDER_DTYPE)
-    chain_free(pool, 0, -1)
-    return pool
+    """An empty order pool of ``capacity`` fresh slots (uninitialised; ``ctr[C_POOL_TOP]`` = 0)."""
+    return np.empty(capacity, dtype=ORDER_DTYPE)
 
 
-def grow_pool(pool: np.ndarray, ctr: np.ndarray) -> np.ndarray:
-    """Double the pool; the new slots become the free list (called only when it is full)."""
-    from riskcore.engine.book_nb import chain_free
-
-    old = len(pool)
-    bigger = np.empty(2 * old, dtype=ORDER_DTYPE)
-    bigger[:old] = pool
-    chain_free(bigger, old, ctr[C_FREE_HEAD])  # -1 when full, so this ends the new list
-    ctr[C_FREE_HEAD] = old
+def grow_pool(pool: np.ndarray, ctr: np.ndarray, need: int = 0) -> np.ndarray:
+    """A pool of at least ``need`` and at least twice the present slots, holding the slots
+    used so far (only those are copied: fresh slots are never read before use)."""
+    top = int(ctr[C_POOL_TOP])
+    bigger = np.empty(max(2 * len(pool), int(need)), dtype=ORDER_DTYPE)
+    bigger[:top] = pool[:top]
     return bigger

@@ -27,13 +27,13 @@ from riskcore.engine.book_nb import (
     level_unlink,
     next_level,
     note_level_added,
+    pool_full,
     refresh_best,
     slot_alloc,
     slot_free,
 )
 from riskcore.engine.breaker_nb import evaluate_touch, fire_timers
 from riskcore.engine.layout import (
-    C_FREE_HEAD,
     C_MARGIN_METHOD,
     C_N_EVENTS,
     C_N_FILLS,
@@ -349,7 +349,7 @@ def process_messages(
         ):
             ctr[C_STOP] = STOP_OUTPUT
             return k
-        if ctr[C_FREE_HEAD] == -1:
+        if pool_full(pool, ctr):
             ctr[C_STOP] = STOP_POOL
             return k
         prefetch_ahead(msgs, k, ords, pool, acct, pos, inv)

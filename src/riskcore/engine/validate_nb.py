@@ -24,31 +24,47 @@ BAD_WHAT = (
 
 
 @njit
-def first_bad_message(msgs, ords):
-    """Return ``(row, code, increasing)``: the first malformed message and why (``BAD_*``;
-    row -1 if none), and whether the order numbers strictly increase (so are unique).
+def scan_messages(msgs):
+    """Return ``(row, code, increasing, lowest, highest)`` in one pass over ``msgs``.
 
-    ``ords`` must already cover every order number of the batch.
+    ``row`` is the first message with a malformed field (``BAD_*`` ``code``; -1 if none), and
+    the rest describe the order numbers of the rows before it (all of them when none is bad):
+    whether they strictly increase (so are unique), their minimum and their maximum.
+    Reuse of earlier order numbers needs the per-order states: :func:`first_reused`.
     """
     increasing = True
-    prev = -1
+    lowest = 0
+    highest = -1
     for k in range(len(msgs)):
         m = msgs[k]
         if m.action != NEW and m.action != CANCEL:
-            return k, BAD_ACTION, increasing
+            return k, BAD_ACTION, increasing, lowest, highest
         if m.action == NEW:
             if m.side != BUY and m.side != SELL:
-                return k, BAD_SIDE, increasing
+                return k, BAD_SIDE, increasing, lowest, highest
             if m.offset != 0 and m.offset != 1:
-                return k, BAD_OFFSET, increasing
+                return k, BAD_OFFSET, increasing, lowest, highest
             if m.type < 0 or m.type > 3:
-                return k, BAD_TYPE, increasing
+                return k, BAD_TYPE, increasing, lowest, highest
         ono = m.order_no
         if ono < 0:
-            return k, BAD_ORDER_NO, increasing
-        if ords[ono].status != ST_NONE:
-            return k, BAD_REUSED, increasing
-        if ono <= prev:
+            return k, BAD_ORDER_NO, increasing, lowest, highest
+        if k == 0:
+            lowest = ono
+        elif ono <= highest:
             increasing = False
-        prev = ono
-    return -1, BAD_NONE, increasing
+            lowest = min(lowest, ono)
+        highest = max(highest, ono)
+    return -1, BAD_NONE, increasing, lowest, highest
+
+
+@njit
+def first_reused(msgs, ords):
+    """The first message whose order number an earlier batch used (-1 if none).
+
+    ``ords`` must already cover every order number of ``msgs``.
+    """
+    for k in range(len(msgs)):
+        if ords[msgs[k].order_no].status != ST_NONE:
+            return k
+    return -1
