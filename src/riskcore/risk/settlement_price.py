@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskcore.risk.settlement_nb import NO_FILL, window_sums
+
 SM_LAST_WINDOW = 0
 SM_EARLIER_WINDOW = 1
 SM_WHOLE_DAY = 2
@@ -184,29 +186,44 @@ def settlement_prices(
     n_c = len(prev_settle)
     out = np.zeros(n_c, dtype=np.int64)
     method = np.zeros(n_c, dtype=np.int8)
-    contract = np.asarray(contract)
-    # stable sort by contract; 16-bit keys take numpy's radix sort (linear time)
-    keys = contract.astype(np.int16) if n_c <= np.iinfo(np.int16).max else contract
-    order = np.argsort(keys, kind="stable")
-    bounds = np.searchsorted(contract[order], np.arange(n_c + 1))
+    if window <= 0 and bool(np.any(np.asarray(qty) > 0)):
+        raise ValueError(f"settlement window must be > 0 ns, got {window}")
+    k = max((len(np.asarray(s).reshape(-1, 2)) for s in sessions), default=0)
+    starts = np.zeros((n_c, max(k, 1)), dtype=np.int64)
+    ends = np.zeros((n_c, max(k, 1)), dtype=np.int64)
+    n_sessions = np.zeros(n_c, dtype=np.int64)
+    for c in range(n_c):
+        s = np.asarray(sessions[c], dtype=np.int64).reshape(-1, 2)
+        starts[c, : len(s)], ends[c, : len(s)], n_sessions[c] = s[:, 0], s[:, 1], len(s)
+    close = (ends - starts).sum(axis=1)
+    t_last = np.empty(n_c, dtype=np.int64)
+    num = np.empty(n_c, dtype=np.int64)
+    den = np.empty(n_c, dtype=np.int64)
+    window_sums(
+        np.asarray(ts, dtype=np.int64),
+        np.asarray(contract, dtype=np.int64),
+        np.asarray(price, dtype=np.int64),
+        np.asarray(qty, dtype=np.int64),
+        starts,
+        ends,
+        n_sessions,
+        int(window),
+        t_last,
+        num,
+        den,
+    )
     no_trade = []
     for c in range(n_c):
-        rows = order[bounds[c] : bounds[c + 1]]
-        if len(rows) == 0 or not np.any(qty[rows] > 0):
+        if t_last[c] == NO_FILL:
             no_trade.append(c)
             continue
-        s = np.asarray(sessions[c], dtype=np.int64).reshape(-1, 2)
-        close = int((s[:, 1] - s[:, 0]).sum())
-        out[c], method[c] = settlement_price(
-            trading_clock(ts[rows], s),
-            price[rows],
-            qty[rows],
-            close=close,
-            window=window,
-            prev_settle=int(prev_settle[c]),
-            band_lo=int(band_lo[c]),
-            band_hi=int(band_hi[c]),
-        )
+        n, d = int(num[c]), int(den[c])
+        out[c] = (2 * n + d) // (2 * d)  # VWAP rounded half up, as _vwap_half_up
+        if t_last[c] < window:
+            method[c] = SM_WHOLE_DAY
+        else:
+            k_last = max((int(close[c]) - int(t_last[c]) + window - 1) // window - 1, 0)
+            method[c] = SM_LAST_WINDOW if k_last == 0 else SM_EARLIER_WINDOW
     for c in no_trade:
         change = 0
         if 0 <= benchmark < n_c and benchmark not in no_trade and benchmark != c:

@@ -128,6 +128,7 @@ from riskcore.sim.build import (
 from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks
 from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import build_messages
+from riskcore.sim.summary_nb import book_summary
 
 ENGINES = {"numba": Engine, "reference": ReferenceEngine}
 """The engines a run may use (``SimOptions.engine``)."""
@@ -459,31 +460,9 @@ class _BookSummary:
 
     @classmethod
     def of(cls, book: np.ndarray, n_contracts: int) -> _BookSummary:
-        c = book["contract"].astype(np.intp)
-        price = book["price"].astype(np.int64)
-        n = len(book)
-        pos = np.arange(n, dtype=np.int64)
-        first = np.full(n_contracts, n, dtype=np.int64)
-        last = np.full(n_contracts, -1, dtype=np.int64)
-        high = np.full(n_contracts, np.iinfo(np.int64).min, dtype=np.int64)
-        low = np.full(n_contracts, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, c, pos)
-        np.maximum.at(last, c, pos)
-        np.maximum.at(high, c, price)
-        np.minimum.at(low, c, price)
-        volume = np.zeros(n_contracts, dtype=np.int64)
-        np.add.at(volume, c, book["qty"].astype(np.int64))
-        trades = np.bincount(c, minlength=n_contracts).astype(np.int64)
-        some = trades > 0
-        px = np.append(price, 0)  # index n: no trade
-        return cls(
-            first=np.where(some, px[np.minimum(first, n)], 0),
-            last=np.where(some, px[np.where(some, last, n)], 0),
-            high=np.where(some, high, 0),
-            low=np.where(some, low, 0),
-            volume=volume,
-            trades=trades,
-        )
+        out = [np.empty(n_contracts, dtype=np.int64) for _ in range(6)]
+        book_summary(book["contract"], book["price"], book["qty"], *out)
+        return cls(*out)
 
 
 def _last_book_price(parts: Sequence[np.ndarray], n_contracts: int) -> np.ndarray:

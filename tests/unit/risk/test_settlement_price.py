@@ -140,3 +140,69 @@ def test_settlement_window_must_be_positive():
     with pytest.raises(ValueError, match="window"):
         settlement_price(np.array([0]), np.array([1]), np.array([1]), close=10, window=0,
                          prev_settle=1, band_lo=1, band_hi=2)  # fmt: skip
+
+
+def _per_contract(ts, contract, price, qty, sessions, window, prev, lo, hi):
+    """SETTLE-01 contract by contract with the one-contract function (no benchmark)."""
+    out, how = [], []
+    for c in range(len(prev)):
+        rows = np.flatnonzero(contract == c)
+        s = sessions[c]
+        p, m = settlement_price(
+            trading_clock(ts[rows], s), price[rows], qty[rows], close=int((s[:, 1] - s[:, 0]).sum()),
+            window=window, prev_settle=int(prev[c]), band_lo=int(lo[c]), band_hi=int(hi[c]),
+        )  # fmt: skip
+        out.append(p)
+        how.append(m)
+    return out, how
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_settle_01_all_contracts_at_once_equal_contract_by_contract(seed):
+    """Rule: SETTLE-01 — the one-pass settlement of every contract gives each contract what
+    the one-contract rule gives: random fills (zero quantities, times before the open, in
+    the lunch break and after the close), contracts closing early, contracts without fills,
+    windows from a minute to longer than the day."""
+    rng = np.random.default_rng(seed)
+    n_c = int(rng.integers(1, 6))
+    sessions = []
+    for _ in range(n_c):
+        s = SESSIONS.copy()
+        if rng.random() < 0.3:
+            s[1, 1] = at("15:00")
+        if rng.random() < 0.2:
+            s = s[:1].copy()
+        sessions.append(s)
+    n = int(rng.integers(0, 400))
+    ts = rng.integers(at("09:00"), at("15:30"), n)
+    if rng.random() < 0.5:  # a quiet afternoon: fills only in the morning
+        ts = rng.integers(at("09:00"), at("11:00"), n)
+    ts = np.sort(ts)
+    contract = rng.integers(0, n_c, n)
+    price = rng.integers(16_000, 18_000, n)
+    qty = rng.integers(0, 5, n)
+    window = int(rng.choice([60 * 10**9, H, 3 * H, 6 * H]))
+    prev = rng.integers(16_500, 17_500, n_c)
+    lo, hi = prev - 1_700, prev + 1_700
+    got_p, got_m = settlement_prices(
+        ts, contract, price, qty, sessions=sessions, window=window, prev_settle=prev,
+        band_lo=lo, band_hi=hi,
+    )  # fmt: skip
+    want_p, want_m = _per_contract(ts, contract, price, qty, sessions, window, prev, lo, hi)
+    assert got_p.tolist() == want_p
+    assert got_m.tolist() == want_m
+
+
+def test_settle_01_kernel_clock_equals_trading_clock():
+    """Rule: SETTLE-01, UNIT-03 — the kernel's per-fill trading clock is ``trading_clock``:
+    before the open, in and after each session, in the lunch break, after the close."""
+    from riskcore.risk.settlement_nb import fill_clock
+
+    rng = np.random.default_rng(7)
+    times = np.concatenate(
+        [rng.integers(at("08:00"), at("16:00"), 500), SESSIONS.ravel(), SESSIONS.ravel() - 1]
+    )
+    for s in (SESSIONS, SESSIONS[:1].copy()):
+        want = trading_clock(times, s)
+        got = [fill_clock(int(t), s[:, 0], s[:, 1], len(s)) for t in times]
+        assert got == want.tolist()
