@@ -222,3 +222,26 @@ def test_settle_02_a_buy_gains_what_its_seller_loses():
         f["buy_account"], f["sell_account"], f["contract"], f["price"], f["qty"],
     )  # fmt: skip
     assert pnl[:, 0].tolist() == [200, -200]
+
+
+@pytest.mark.parametrize("scale", [1, 2**36])
+def test_settle_02_trade_pnl_sums_every_fill_exactly(scale):
+    """Rule: SETTLE-02 — the fills' terms Σ buys (S − p)·q and Σ sells (p − S)·q per account
+    and contract, exact in integers: small prices (summed in one pass) and prices so large
+    that float64 sums would round (summed fill by fill)."""
+    from riskcore.risk.mark_to_market import add_trade_pnl
+
+    rng = np.random.default_rng(3)
+    n_a, n_c, n = 7, 3, 2_000
+    settle = rng.integers(1_000, 2_000, n_c) * scale
+    buy, sell = rng.integers(0, n_a, n), rng.integers(0, n_a, n)
+    contract = rng.integers(0, n_c, n)
+    price = rng.integers(1_000, 2_000, n) * scale + rng.integers(0, 3, n)
+    qty = rng.integers(1, 20, n)
+    want = np.zeros((n_a, n_c), dtype=np.int64)
+    for b, s, c, p, q in zip(buy, sell, contract, price, qty, strict=True):
+        want[b, c] += (int(settle[c]) - int(p)) * int(q)
+        want[s, c] += (int(p) - int(settle[c])) * int(q)
+    got = add_trade_pnl(np.zeros((n_a, n_c), dtype=np.int64), settle, buy, sell, contract,
+                        price, qty)  # fmt: skip
+    assert np.array_equal(got, want)
