@@ -361,3 +361,32 @@ def test_pool_grows_from_one_slot_and_reuses_freed_slots():
     assert eng.ords["slot"][51] == 7
     eng.check()
     assert len(eng.book()) == 50
+
+
+def test_fill_batches_follow_each_other_in_the_reserved_buffer():
+    """Fills of successive batches (auction and continuous) are written one after the other
+    into the buffer ``reserve_fills`` made, so a day's batches join without a copy; without
+    room left a batch gets a new buffer, and joining falls back to a copy, same rows."""
+    from riskcore.engine import Engine
+    from riskcore.sim.loop import _adjacent
+
+    def crossing(first_no, n):
+        rows = [dict(GOOD, account=0, side=BUY), dict(GOOD, account=1, side=SELL)] * n
+        msgs = make_messages(rows)
+        msgs["order_no"] = np.arange(first_no, first_no + 2 * n)
+        return msgs
+
+    for room in (10_000, 70):
+        eng = Engine(make_market())
+        eng.reserve_fills(room)
+        eng.submit(crossing(0, 3), phase=PHASE_AUCTION)
+        parts = [eng.run_auction(0).fills]
+        parts += [eng.submit(crossing(6 + 40 * k, 20)).fills for k in range(3)]
+        assert [len(p) for p in parts] == [3, 20, 20, 20]
+        joined = _adjacent(parts)
+        want = np.concatenate(parts)
+        if room == 10_000:
+            assert joined is not None and np.shares_memory(joined, parts[0])
+            assert all(np.array_equal(joined[f], want[f]) for f in want.dtype.names)
+        else:  # the third batch did not fit: a buffer of its own
+            assert joined is None

@@ -170,6 +170,8 @@ class Engine:
         self.stp = np.zeros(market.n_investors, dtype=np.int64)
         self.ords = np.zeros(0, dtype=ORDER_STATE_DTYPE)
         self._fresh_order_no = 0  # no order number from here on has been used
+        self._fills = np.empty(0, dtype=FILL_DTYPE)  # batches' fills are views of it
+        self._fills_used = 0
         self.in_auction = False
 
     # ------------------------------------------------------------------ buffers
@@ -193,6 +195,24 @@ class Engine:
         ords["slot"][n:] = -1
         self.ords = ords
 
+    def reserve_fills(self, n_fills: int) -> None:
+        """Make room for ``n_fills`` fills now, in one buffer the batches are views of.
+
+        A caller that expects that many (a day's) keeps its batches adjacent in memory, so
+        they join without a copy (:func:`adjacent_join`). Room not written costs address
+        space only.
+        """
+        if len(self._fills) - self._fills_used < n_fills:
+            self._fills = np.empty(int(n_fills), dtype=FILL_DTYPE)
+            self._fills_used = 0
+
+    def _fill_room(self, n: int) -> np.ndarray:
+        """The unused rest of the fill buffer, at least ``n`` rows (a new buffer if needed)."""
+        if len(self._fills) - self._fills_used < n:
+            self._fills = np.empty(max(int(n), 2 * len(self._fills)), dtype=FILL_DTYPE)
+            self._fills_used = 0
+        return self._fills[self._fills_used :]
+
     def _event_room(self, n: int) -> int:
         return n if self.ctr[C_RECORD_EVENTS] else 0
 
@@ -203,6 +223,8 @@ class Engine:
         """Move what the kernel wrote into ``out`` (views of fresh buffers: no copy)."""
         ctr = self.ctr
         out.append((events[: ctr[C_N_EVENTS]], fills[: ctr[C_N_FILLS]], states[: ctr[C_N_STATES]]))
+        if ctr[C_N_FILLS]:  # written into the fill buffer: the next fills go after them
+            self._fills_used += int(ctr[C_N_FILLS])
         ctr[C_N_EVENTS] = 0
         ctr[C_N_FILLS] = 0
         ctr[C_N_STATES] = 0
@@ -268,7 +290,7 @@ class Engine:
             # stop, and the untouched fresh slots cost address space only, not memory
             self.pool = grow_pool(self.pool, self.ctr, int(self.ctr[C_N_LIVE]) + n)
         events = np.empty(self._event_room(2 * n + 64), dtype=EVENT_DTYPE)
-        fills = np.empty(n // 2 + 64, dtype=FILL_DTYPE)
+        fills = self._fill_room(n // 2 + 64)
         states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)
         parts: list = []
         start = 0
@@ -295,7 +317,7 @@ class Engine:
                 self._take(events, fills, states, parts)
                 need = 3 * int(self.ctr[C_N_LIVE]) + 64
                 events = np.empty(self._event_room(max(need, len(events))), dtype=EVENT_DTYPE)
-                fills = np.empty(max(need, len(fills)), dtype=FILL_DTYPE)
+                fills = self._fill_room(need)
                 states = np.empty(self._state_room(), dtype=MARKET_STATE_DTYPE)
         self._take(events, fills, states, parts)
         return self._join(parts)
@@ -304,7 +326,7 @@ class Engine:
         """Uncross the orders collected in the call auction, every contract (MATCH-06)."""
         live = int(self.ctr[C_N_LIVE])
         events = np.empty(self._event_room(3 * live + 16), dtype=EVENT_DTYPE)
-        fills = np.empty(live + 16, dtype=FILL_DTYPE)
+        fills = self._fill_room(live + 16)
         match_nb.run_auction(
             np.int64(ts),
             *self._state(),

@@ -358,6 +358,9 @@ class ReferenceEngine:
     def reserve_orders(self, n_orders: int) -> None:
         """Nothing to do: per-order states live in a dict (the numba engine preallocates)."""
 
+    def reserve_fills(self, n_fills: int) -> None:
+        """Nothing to do: each batch's fills are an array of their own."""
+
     def n_live(self) -> int:
         """Number of resting orders."""
         return len(self.live)

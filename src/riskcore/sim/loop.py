@@ -430,13 +430,29 @@ def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange
     return change
 
 
-def _compact(a: np.ndarray) -> np.ndarray:
-    """``a`` itself, or a copy when it is a view holding a buffer over a third larger (an
-    engine batch's output buffer is sized for the worst case)."""
-    base = a.base
-    if isinstance(base, np.ndarray) and base.nbytes > 4 * a.nbytes // 3:
-        return a.copy()
-    return a
+def _adjacent(parts: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The batches ``parts`` as one view, when they follow each other in one buffer (the
+    engine's fill buffer, :meth:`riskcore.engine.Engine.reserve_fills`); else ``None``.
+
+    The buffer's unwritten rest is never touched, so the view holds no more memory than
+    its rows, and joining a day's 9 million fills costs no copy (0.75 s and 600 MB before).
+    """
+    if not parts:
+        return None
+    if len(parts) == 1 and not isinstance(parts[0].base, np.ndarray):
+        return parts[0]  # an array of its own
+    base = parts[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or base.dtype != parts[0].dtype:
+        return None
+    size = base.itemsize
+    start = parts[0].ctypes.data
+    end = start
+    for p in parts:
+        if p.base is not base or p.ctypes.data != end or not p.flags.c_contiguous:
+            return None
+        end += len(p) * size
+    first = (start - base.ctypes.data) // size
+    return base[first : first + (end - start) // size]
 
 
 def _book_trades(fills: np.ndarray) -> np.ndarray:
@@ -693,9 +709,8 @@ class _Day:
         """The day's fills so far (trade numbers global since :meth:`keep`), as one array
         that holds no more memory than its rows; the batches are let go (the list is
         emptied), so the end of day does not hold them twice."""
-        if len(self.fills) == 1:
-            f = _compact(self.fills[0])
-        else:  # a new array already
+        f = _adjacent(self.fills)
+        if f is None:  # batches of several buffers: a new array
             f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
         self.fills.clear()
         f.flags.writeable = False  # DayState.fills: read-only, however many batches
@@ -901,6 +916,9 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         if b[d + 1] > b[d]
     ]
     engine.reserve_orders(max(last, default=-1) + 1)
+    # room for a fill per message: the day's fill batches stay adjacent (take_fills)
+    n_day = sum(int(b[d + 1] - b[d]) for b in (run.live_b, run.closed_b))
+    engine.reserve_fills(n_day + 1024)
     sched = _schedule_rate(sc, prev_day, clk.day)
     if sched is not None:  # MARGIN-04: in force from this day's settlement
         day.schedule(sched.rate, sched.date)

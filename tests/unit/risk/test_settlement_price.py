@@ -148,9 +148,10 @@ def _per_contract(ts, contract, price, qty, sessions, window, prev, lo, hi):
     for c in range(len(prev)):
         rows = np.flatnonzero(contract == c)
         s = sessions[c]
+        close = int((s[:, 1] - s[:, 0]).sum())
         p, m = settlement_price(
-            trading_clock(ts[rows], s), price[rows], qty[rows], close=int((s[:, 1] - s[:, 0]).sum()),
-            window=window, prev_settle=int(prev[c]), band_lo=int(lo[c]), band_hi=int(hi[c]),
+            trading_clock(ts[rows], s), price[rows], qty[rows], close=close, window=window,
+            prev_settle=int(prev[c]), band_lo=int(lo[c]), band_hi=int(hi[c]),
         )  # fmt: skip
         out.append(p)
         how.append(m)
