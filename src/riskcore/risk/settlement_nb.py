@@ -31,16 +31,18 @@ def fill_clock(t, starts, ends, n_sessions):
 
 
 @njit
-def window_sums(ts, contract, price, qty, starts, ends, n_sessions, window, t_last, num, den):
+def window_sums(
+    ts, contract, price, qty, starts, ends, n_sessions, close, window, t_last, k_last, num, den
+):
     """Per contract ``c``: ``t_last[c]`` the trading-clock time of its last fill of positive
-    quantity (``NO_FILL`` if none); ``num[c]``, ``den[c]`` the sums of ``price x qty`` and
-    ``qty`` over the fills in the window of that last fill, or over all of the contract's
-    fills when ``t_last[c] < window``.
+    quantity (``NO_FILL`` if none) and ``k_last[c]`` its window; ``num[c]``, ``den[c]`` the
+    sums of ``price x qty`` and ``qty`` over the fills in that window, or over all of the
+    contract's fills when ``t_last[c] < window`` (``k_last[c]`` is then -1).
 
     ``starts``, ``ends`` (n_contracts, k): each contract's sessions, ns since the epoch, the
-    first ``n_sessions[c]`` used. Windows count back from the close (the contract's total
-    session time): fill ``i`` is in window ``max(ceil((close - clock) / window) - 1, 0)``.
-    The output arrays are the caller's (kernels allocate nothing).
+    first ``n_sessions[c]`` used; ``close[c]`` their total time. Windows count back from the
+    close: a fill at trading-clock time ``t`` is in window ``max(ceil((close - t) / window)
+    - 1, 0)``. The output arrays are the caller's (kernels allocate nothing).
     """
     n_c = len(t_last)
     for c in range(n_c):
@@ -53,19 +55,17 @@ def window_sums(ts, contract, price, qty, starts, ends, n_sessions, window, t_la
             clock = fill_clock(ts[i], starts[c], ends[c], n_sessions[c])
             if clock > t_last[c]:
                 t_last[c] = clock
+    for c in range(n_c):
+        k_last[c] = -1
+        if t_last[c] >= window:
+            k_last[c] = max((close[c] - t_last[c] + window - 1) // window - 1, 0)
     for i in range(len(ts)):
         c = contract[i]
         if qty[i] <= 0:
             continue
-        last = t_last[c]
-        if last >= window:
-            close = 0
-            for s in range(n_sessions[c]):
-                close += ends[c, s] - starts[c, s]
+        if k_last[c] >= 0:
             clock = fill_clock(ts[i], starts[c], ends[c], n_sessions[c])
-            k = max((close - clock + window - 1) // window - 1, 0)
-            k_last = max((close - last + window - 1) // window - 1, 0)
-            if k != k_last:
+            if max((close[c] - clock + window - 1) // window - 1, 0) != k_last[c]:
                 continue
         num[c] += price[i] * qty[i]
         den[c] += qty[i]

@@ -69,7 +69,11 @@ def trading_clock(ts: np.ndarray, sessions: np.ndarray) -> np.ndarray:
 def _vwap_half_up(price: np.ndarray, qty: np.ndarray) -> int:
     """VWAP in ticks rounded half up, in exact integer arithmetic."""
     num = int(np.dot(price.astype(np.int64), qty.astype(np.int64)))
-    den = int(qty.astype(np.int64).sum())
+    return _ratio_half_up(num, int(qty.astype(np.int64).sum()))
+
+
+def _ratio_half_up(num: int, den: int) -> int:
+    """``num / den`` (``den`` > 0) rounded half up, exactly."""
     return (2 * num + den) // (2 * den)
 
 
@@ -196,9 +200,7 @@ def settlement_prices(
         s = np.asarray(sessions[c], dtype=np.int64).reshape(-1, 2)
         starts[c, : len(s)], ends[c, : len(s)], n_sessions[c] = s[:, 0], s[:, 1], len(s)
     close = (ends - starts).sum(axis=1)
-    t_last = np.empty(n_c, dtype=np.int64)
-    num = np.empty(n_c, dtype=np.int64)
-    den = np.empty(n_c, dtype=np.int64)
+    t_last, k_last, num, den = (np.empty(n_c, dtype=np.int64) for _ in range(4))
     window_sums(
         np.asarray(ts, dtype=np.int64),
         np.asarray(contract, dtype=np.int64),
@@ -207,8 +209,10 @@ def settlement_prices(
         starts,
         ends,
         n_sessions,
+        close,
         int(window),
         t_last,
+        k_last,
         num,
         den,
     )
@@ -217,13 +221,11 @@ def settlement_prices(
         if t_last[c] == NO_FILL:
             no_trade.append(c)
             continue
-        n, d = int(num[c]), int(den[c])
-        out[c] = (2 * n + d) // (2 * d)  # VWAP rounded half up, as _vwap_half_up
-        if t_last[c] < window:
+        out[c] = _ratio_half_up(int(num[c]), int(den[c]))
+        if k_last[c] < 0:  # the last fill less than one window after the open
             method[c] = SM_WHOLE_DAY
         else:
-            k_last = max((int(close[c]) - int(t_last[c]) + window - 1) // window - 1, 0)
-            method[c] = SM_LAST_WINDOW if k_last == 0 else SM_EARLIER_WINDOW
+            method[c] = SM_LAST_WINDOW if k_last[c] == 0 else SM_EARLIER_WINDOW
     for c in no_trade:
         change = 0
         if 0 <= benchmark < n_c and benchmark not in no_trade and benchmark != c:
