@@ -199,12 +199,10 @@ class Engine:
         """Make room for ``n_fills`` fills now, in one buffer the batches are views of.
 
         A caller that expects that many (a day's) keeps its batches adjacent in memory, so
-        they join without a copy (:func:`adjacent_join`). Room not written costs address
-        space only.
+        they join without a copy (the day loop's ``take_fills``). Room not written costs
+        address space only.
         """
-        if len(self._fills) - self._fills_used < n_fills:
-            self._fills = np.empty(int(n_fills), dtype=FILL_DTYPE)
-            self._fills_used = 0
+        self._fill_room(int(n_fills))
 
     def _fill_room(self, n: int) -> np.ndarray:
         """The unused rest of the fill buffer, at least ``n`` rows (a new buffer if needed)."""
@@ -220,11 +218,11 @@ class Engine:
         return 4 * len(self.cs) + 64
 
     def _take(self, events: np.ndarray, fills: np.ndarray, states: np.ndarray, out: list) -> None:
-        """Move what the kernel wrote into ``out`` (views of fresh buffers: no copy)."""
+        """Move what the kernel wrote into ``out`` (views of the buffers: no copy); the fill
+        buffer's next batch starts after these fills."""
         ctr = self.ctr
         out.append((events[: ctr[C_N_EVENTS]], fills[: ctr[C_N_FILLS]], states[: ctr[C_N_STATES]]))
-        if ctr[C_N_FILLS]:  # written into the fill buffer: the next fills go after them
-            self._fills_used += int(ctr[C_N_FILLS])
+        self._fills_used += int(ctr[C_N_FILLS])
         ctr[C_N_EVENTS] = 0
         ctr[C_N_FILLS] = 0
         ctr[C_N_STATES] = 0
