@@ -390,3 +390,26 @@ def test_fill_batches_follow_each_other_in_the_reserved_buffer():
             assert all(np.array_equal(joined[f], want[f]) for f in want.dtype.names)
         else:  # the third batch did not fit: a buffer of its own
             assert joined is None
+
+
+def test_day_fills_are_a_view_of_a_large_buffer_and_a_copy_of_a_small_one():
+    """A day's fill batches in one buffer join as a view when the buffer is large (fresh
+    memory, resident only where written) and as a copy of their rows when it is small and
+    mostly empty (it may be reused heap memory, resident whole)."""
+    from riskcore.engine import Engine
+    from riskcore.sim.loop import SMALL, _day_fills
+
+    rows = [dict(GOOD, account=0, side=BUY), dict(GOOD, account=1, side=SELL)] * 10
+    for reserve, view in ((1_000, False), (SMALL // 64 + 1, True)):
+        eng = Engine(make_market())
+        eng.reserve_fills(reserve)
+        parts = []
+        for k in range(3):
+            msgs = make_messages(rows)
+            msgs["order_no"] = np.arange(20 * k, 20 * k + 20)
+            parts.append(eng.submit(msgs).fills)
+        joined = _day_fills(parts)
+        assert len(joined) == 30
+        assert np.shares_memory(joined, parts[0]) == view
+        want = np.concatenate(parts)
+        assert all(np.array_equal(joined[f], want[f]) for f in want.dtype.names)

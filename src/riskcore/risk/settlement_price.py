@@ -190,8 +190,16 @@ def settlement_prices(
     n_c = len(prev_settle)
     out = np.zeros(n_c, dtype=np.int64)
     method = np.zeros(n_c, dtype=np.int8)
-    if window <= 0 and bool(np.any(np.asarray(qty) > 0)):
+    contract = np.asarray(contract, dtype=np.int64)
+    ts, price, qty = (np.asarray(a, dtype=np.int64) for a in (ts, price, qty))
+    if window <= 0 and bool(np.any(qty > 0)):
         raise ValueError(f"settlement window must be > 0 ns, got {window}")
+    if not len(ts) == len(contract) == len(price) == len(qty):
+        raise ValueError("ts, contract, price and qty must have one entry per fill each")
+    if len(contract) and (int(contract.min()) < 0 or int(contract.max()) >= n_c):
+        raise ValueError(f"contract indices must be in 0..{n_c - 1}")
+    if len(sessions) != n_c:
+        raise ValueError(f"sessions: one entry per contract expected, got {len(sessions)}")
     k = max((len(np.asarray(s).reshape(-1, 2)) for s in sessions), default=0)
     starts = np.zeros((n_c, max(k, 1)), dtype=np.int64)
     ends = np.zeros((n_c, max(k, 1)), dtype=np.int64)
@@ -202,10 +210,10 @@ def settlement_prices(
     close = (ends - starts).sum(axis=1)
     t_last, k_last, num, den = (np.empty(n_c, dtype=np.int64) for _ in range(4))
     window_sums(
-        np.asarray(ts, dtype=np.int64),
-        np.asarray(contract, dtype=np.int64),
-        np.asarray(price, dtype=np.int64),
-        np.asarray(qty, dtype=np.int64),
+        ts,
+        contract,
+        price,
+        qty,
         starts,
         ends,
         n_sessions,

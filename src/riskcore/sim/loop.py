@@ -430,6 +430,25 @@ def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange
     return change
 
 
+SMALL = 64 << 20
+"""Bytes up to which a day's fill buffer is copied down to its rows (:meth:`_Day.take_fills`):
+the C allocator may serve a buffer this small from memory already in use, so all of it
+would stay resident while the run keeps the day's fills."""
+
+
+def _day_fills(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """A day's fill batches as one array: a view when they follow each other in one buffer
+    (:func:`_adjacent`) that is large or mostly written, else a copy of their rows."""
+    f = _adjacent(parts)
+    if f is None:  # batches of several buffers: a new array
+        return np.concatenate(parts) if parts else np.zeros(0, FILL_DTYPE)
+    if f.base is not None and 3 * f.base.nbytes > 4 * f.nbytes and f.base.nbytes <= SMALL:
+        # a small buffer may come from reused heap memory, all of it resident: keep only
+        # the rows (a large one is fresh memory, resident only where written)
+        return f.copy()
+    return f
+
+
 def _adjacent(parts: Sequence[np.ndarray]) -> np.ndarray | None:
     """The batches ``parts`` as one view, when they follow each other in one buffer (the
     engine's fill buffer, :meth:`riskcore.engine.Engine.reserve_fills`); else ``None``.
@@ -476,8 +495,11 @@ class _BookSummary:
 
     @classmethod
     def of(cls, book: np.ndarray, n_contracts: int) -> _BookSummary:
+        c = book["contract"]
+        if len(c) and (int(c.min()) < 0 or int(c.max()) >= n_contracts):
+            raise ValueError(f"fill contract indices must be in 0..{n_contracts - 1}")
         out = [np.empty(n_contracts, dtype=np.int64) for _ in range(6)]
-        book_summary(book["contract"], book["price"], book["qty"], *out)
+        book_summary(c, book["price"], book["qty"], *out)
         return cls(*out)
 
 
@@ -709,9 +731,7 @@ class _Day:
         """The day's fills so far (trade numbers global since :meth:`keep`), as one array
         that holds no more memory than its rows; the batches are let go (the list is
         emptied), so the end of day does not hold them twice."""
-        f = _adjacent(self.fills)
-        if f is None:  # batches of several buffers: a new array
-            f = np.concatenate(self.fills) if self.fills else np.zeros(0, FILL_DTYPE)
+        f = _day_fills(self.fills)
         self.fills.clear()
         f.flags.writeable = False  # DayState.fills: read-only, however many batches
         return f

@@ -207,3 +207,23 @@ def test_settle_01_kernel_clock_equals_trading_clock():
         want = trading_clock(times, s)
         got = [fill_clock(int(t), s[:, 0], s[:, 1], len(s)) for t in times]
         assert got == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("contract", "sessions", "what"),
+    [
+        ([0, 2], [SESSIONS] * 2, "contract indices"),
+        ([0, -1], [SESSIONS] * 2, "contract indices"),
+        ([0, 1], [SESSIONS], "one entry per contract"),
+        ([0], [SESSIONS] * 2, "one entry per fill"),
+    ],
+)
+def test_settlement_prices_refuse_inconsistent_input(contract, sessions, what):
+    """SETTLE-01 input: fills of unknown contracts, a contract without sessions, or columns
+    of different lengths are an error, not a silent misreading."""
+    with pytest.raises(ValueError, match=what):
+        settlement_prices(
+            np.array([at("14:30")] * 2), np.array(contract), np.array([17_000, 17_100]),
+            np.array([1, 1]), sessions=sessions, window=H, prev_settle=np.array([17_000] * 2),
+            band_lo=np.array([15_300] * 2), band_hi=np.array([18_700] * 2),
+        )  # fmt: skip
