@@ -413,3 +413,14 @@ def test_day_fills_are_a_view_of_a_large_buffer_and_a_copy_of_a_small_one():
         assert np.shares_memory(joined, parts[0]) == view
         want = np.concatenate(parts)
         assert all(np.array_equal(joined[f], want[f]) for f in want.dtype.names)
+
+
+def test_fill_reservation_is_capped():
+    """A day of any size reserves at most FILL_BUFFER_MAX fill rows of address space up
+    front (a trillion would fail to allocate); fills beyond go to a new buffer."""
+    from riskcore.engine import Engine
+    from riskcore.engine.engine import FILL_BUFFER_MAX
+
+    eng = Engine(make_market())
+    eng.reserve_fills(10**12)
+    assert len(eng._fills) == FILL_BUFFER_MAX

@@ -83,6 +83,11 @@ def coerce_messages(msgs: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(msgs)
 
 
+FILL_BUFFER_MAX = 1 << 25
+"""Most rows of one fill buffer made ahead of need (2 GB of address space): a day with more
+fills continues in a new buffer."""
+
+
 class Engine:
     """Dense-ladder price-time matching engine with in-kernel pre-trade risk checks.
 
@@ -200,14 +205,15 @@ class Engine:
 
         A caller that expects that many (a day's) keeps its batches adjacent in memory, so
         they join without a copy (the day loop's ``take_fills``). Room not written costs
-        address space only.
+        address space only. At most :data:`FILL_BUFFER_MAX` rows are reserved at once.
         """
-        self._fill_room(int(n_fills))
+        self._fill_room(min(int(n_fills), FILL_BUFFER_MAX))
 
     def _fill_room(self, n: int) -> np.ndarray:
         """The unused rest of the fill buffer, at least ``n`` rows (a new buffer if needed)."""
         if len(self._fills) - self._fills_used < n:
-            self._fills = np.empty(max(int(n), 2 * len(self._fills)), dtype=FILL_DTYPE)
+            grown = min(2 * len(self._fills), FILL_BUFFER_MAX)
+            self._fills = np.empty(max(int(n), grown), dtype=FILL_DTYPE)
             self._fills_used = 0
         return self._fills[self._fills_used :]
 
