@@ -99,6 +99,7 @@ from riskcore.records import (
     K_AUCTION,
     K_CONTINUOUS,
     K_LIQUIDATION,
+    MSG_DTYPE,
     PHASE_CLOSED,
     SELL,
     SIDE_NAMES,
@@ -127,7 +128,7 @@ from riskcore.sim.build import (
 )
 from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks
 from riskcore.sim.liquidate import DayLiquidation, Desk
-from riskcore.sim.messages import build_messages
+from riskcore.sim.messages import FlowMessages
 from riskcore.sim.summary_nb import book_summary
 
 ENGINES = {"numba": Engine, "reference": ReferenceEngine}
@@ -569,7 +570,7 @@ class _Run:
     sc: Scenario
     index: Index
     orders: pl.DataFrame
-    msgs: np.ndarray
+    msgs: FlowMessages | np.ndarray  # the flow's messages, then their table fields
     phase: np.ndarray
     live_idx: np.ndarray  # message numbers in a trading window, by time
     live_b: np.ndarray  # live_idx[live_b[d]:live_b[d + 1]] = day d's
@@ -584,6 +585,8 @@ class _Run:
     """Day index after whose close the engine reads no more messages: ``msgs`` is then cut
     to the fields the tables read (:data:`TABLE_MSG_DTYPE`); ``None`` = kept whole (a run
     that saves its states digests them)."""
+    block: np.ndarray = field(init=False)
+    """The buffer every block of flow messages is built in before the engine reads it."""
     status: np.ndarray = field(init=False)
     filled: np.ndarray = field(init=False)
     reason: np.ndarray = field(init=False)
@@ -614,6 +617,8 @@ class _Run:
         self.status = np.zeros(n, dtype=np.int8)
         self.filled = np.zeros(n, dtype=np.int32)  # lots: a message's qty is int32
         self.reason = np.zeros(n, dtype=np.int8)
+        # zeroed once: blocks fill every field, so the padding bytes stay zero
+        self.block = np.zeros(min(n, self.options.chunk_messages), dtype=MSG_DTYPE)
         self.account_no = {a: i for i, a in enumerate(self.index.accounts)}
         self.contract_no = {c: i for i, c in enumerate(self.index.contracts)}
         self.agents = AgentPlan.of(
@@ -688,8 +693,13 @@ class _Day:
         for k in range(0, len(idx), step):
             part = idx[k : k + step]
             lo, hi = int(part[0]), int(part[-1]) + 1
-            # consecutive message numbers (the usual case): a view, not a copy of the rows
-            batch_msgs = run.msgs[lo:hi] if hi - lo == len(part) else run.msgs[part]
+            t = perf_counter()
+            # built now, in the run's one block buffer (consecutive numbers, the usual case)
+            if hi - lo == len(part):
+                batch_msgs = run.msgs.block(lo, hi, run.block)
+            else:
+                batch_msgs = run.msgs.take(part, run.block)
+            run.timings["prepare"] += perf_counter() - t
             t = perf_counter()
             batch = self.engine.submit(batch_msgs, phase=phase)
             run.timings["kernel"] += perf_counter() - t
@@ -819,7 +829,7 @@ def _prepare(
     at = orders["at"].to_numpy()
     if len(at) > 1 and not bool(np.all(at[1:] >= at[:-1])):
         orders = orders[np.argsort(at, kind="stable")]
-    msgs = build_messages(
+    msgs = FlowMessages(
         orders,
         index.accounts,
         index.contracts,
@@ -830,7 +840,7 @@ def _prepare(
     clocks = day_clocks(
         cal.trading_days, cal.sessions, cal.auction, cal.last_day_close, index.last_day
     )
-    cls = classify(msgs["ts"], msgs["contract"], clocks, index.last_day)
+    cls = classify(msgs.ts, msgs.contracts(), clocks, index.last_day)
     phase = cls.phase
     # message numbers as int32 when they fit (20 million messages: 80 MB less)
     idx_type = np.int32 if len(msgs) < np.iinfo(np.int32).max else np.int64
@@ -895,7 +905,7 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     bps += day.agent_breakpoints()
     bps.sort(key=lambda b: b[:3])
     idx = run.live_idx[run.live_b[d] : run.live_b[d + 1]]
-    ts = run.msgs["ts"]  # nondecreasing in the message number (the flow is sorted by time)
+    ts = run.msgs.ts  # nondecreasing in the message number (the flow is sorted by time)
     pos = 0
     for t, _, _, kind, payload in bps:
         # messages before t go first: the first message number at t or later, then its
@@ -1270,6 +1280,12 @@ TABLE_MSG_DTYPE = np.dtype([("target", np.int64), ("action", np.int8), ("source"
 def _table_fields(msgs: np.ndarray) -> np.ndarray:
     """``msgs`` (``MSG_DTYPE``) cut to :data:`TABLE_MSG_DTYPE`, one field at a time
     (``msgs`` itself when it is cut already)."""
+    if isinstance(msgs, FlowMessages):
+        out = np.empty(len(msgs), dtype=TABLE_MSG_DTYPE)
+        out["target"] = msgs.target
+        out["action"] = msgs.actions()
+        out["source"] = msgs.source
+        return out
     if msgs.dtype == TABLE_MSG_DTYPE:
         return msgs
     out = np.empty(len(msgs), dtype=TABLE_MSG_DTYPE)

@@ -174,6 +174,10 @@ def _cancel_targets_join(orders: pl.DataFrame) -> np.ndarray:
     return out
 
 
+_CHUNK = 1 << 18
+"""Rows per chunk when converting the 8-byte columns (262,144 rows: 2 MB a column)."""
+
+
 def build_messages(
     orders: pl.DataFrame,
     accounts: tuple[str, ...],
@@ -203,54 +207,111 @@ def build_messages(
     ndarray of MSG_DTYPE
         ``order_no`` = row position, ``ts`` = ``at`` (ns), ``account``/``contract`` = index
         or -1, ``price`` ticks, ``flags`` ``FLAG_OFF_TICK`` where off the grid, ``target``
-        = the cancelled order's number or -1.
+        = the cancelled order number or -1. :class:`FlowMessages` builds the same rows a
+        block at a time.
     """
-    n = orders.height
-    if n == 0:
-        return np.zeros(0, dtype=MSG_DTYPE)
-    # the small per-row codes whole (1-4 bytes a row); the 8-byte fields chunk by chunk,
-    # straight into the messages: no full-length temporary of 8 bytes a row but the target
-    target = cancel_targets(orders)
-    contract = name_index(orders["symbol"], contracts)  # whole: a cancel takes its target's
-    coded = [
-        _code_table(orders[col], mapping, default)
-        for col, mapping, default in (
-            ("action", _ACTIONS, NEW),
-            ("account", {name: i for i, name in enumerate(accounts)}, -1),
-            ("side", _SIDES, 0),
-            ("offset", _OFFSETS, OPEN),
-            ("type", _TYPES, LIMIT),
-        )
-    ]
-    tick = np.asarray(tick, dtype=np.float64)
-    ts = orders["at"].to_numpy().view(np.int64)
-    price_s = orders["price"]
-    qty_s = orders["qty"]
-    msgs = np.zeros(n, dtype=MSG_DTYPE)  # zeroed padding: the flow digest hashes the bytes
-    max_mkt = -1 if max_market_order_qty is None else int(max_market_order_qty)
-    for k in range(0, n, _CHUNK):  # a chunk at a time: no full-length temporaries
-        e = min(n, k + _CHUNK)
-        codes = [(_keys(keys, table, k, e), table) for keys, table in coded]
-        fill_messages(
-            msgs[k:e],
-            k,
-            ts[k:e],
-            *codes[0],  # action
-            *codes[1],  # account
-            contract,
-            *codes[2],  # side
-            *codes[3],  # offset
-            *codes[4],  # type
-            price_s.slice(k, e - k).fill_null(np.nan).to_numpy().astype(np.float64),
-            qty_s.slice(k, e - k).fill_null(0).to_numpy().astype(np.int64),
-            target[k:e],
-            tick,
-            max_mkt,
-            source,
-            OFF_TICK_TOLERANCE,
-        )
-    return msgs
+    flow = FlowMessages(
+        orders, accounts, contracts, tick, max_market_order_qty=max_market_order_qty, source=source
+    )
+    return flow.block(0, len(flow))
 
 
-_CHUNK = 1 << 18
-"""Rows per chunk when converting the 8-byte columns (262,144 rows: 2 MB a column)."""
+class FlowMessages:
+    """The order flow's engine messages (``MSG_DTYPE``), built a block at a time when asked.
+
+    Holds what every row needs (cancel targets, contract indices, the code tables of the
+    text columns, the flow's own columns) and fills a block of messages from them on demand
+    (:func:`riskcore.sim.prepare_nb.fill_messages`). A run never holds all its 56-byte
+    messages: 20 million rows would be 1.1 GB, these inputs are about 0.3 GB, and one
+    block's buffer is reused for every block the engine reads. Every block has the bytes of
+    the same rows of :func:`build_messages` (padding zeroed), so digests agree.
+
+    Parameters are those of :func:`build_messages`.
+    """
+
+    def __init__(
+        self,
+        orders: pl.DataFrame,
+        accounts: tuple[str, ...],
+        contracts: tuple[str, ...],
+        tick: np.ndarray,
+        *,
+        max_market_order_qty: int | None = None,
+        source: int = SRC_CLIENT,
+    ) -> None:
+        self._n = orders.height
+        self.target = cancel_targets(orders)
+        # whole: a cancel's contract is its target's
+        self._contract = name_index(orders["symbol"], contracts)
+        self._coded = [
+            _code_table(orders[col], mapping, default)
+            for col, mapping, default in (
+                ("action", _ACTIONS, NEW),
+                ("account", {name: i for i, name in enumerate(accounts)}, -1),
+                ("side", _SIDES, 0),
+                ("offset", _OFFSETS, OPEN),
+                ("type", _TYPES, LIMIT),
+            )
+        ]
+        self.ts = orders["at"].to_numpy().view(np.int64)
+        """Each message's time, ns since the epoch (nondecreasing when ``orders`` is sorted)."""
+        self._price = orders["price"]
+        self._qty = orders["qty"]
+        self._tick = np.asarray(tick, dtype=np.float64)
+        self._max_mkt = -1 if max_market_order_qty is None else int(max_market_order_qty)
+        self.source = int(source)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def actions(self) -> np.ndarray:
+        """Each message's action (``NEW`` / ``CANCEL``), int8."""
+        keys, table = self._coded[0]
+        return table[np.minimum(_keys(keys, table), len(table) - 1)].astype(np.int8)
+
+    def contracts(self) -> np.ndarray:
+        """Each message's contract index as the engine gets it (a cancel's is its target's,
+        -1 for an unknown target), int32."""
+        own = self._contract
+        if self._n == 0:
+            return own.copy()
+        of_target = np.where(self.target >= 0, own[np.maximum(self.target, 0)], -1)
+        return np.where(self.actions() == CANCEL, of_target, own).astype(np.int32)
+
+    def block(self, lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Messages ``lo .. hi - 1``, written into ``out[: hi - lo]`` when it is that long
+        (its padding bytes as they were), else into a new zeroed array."""
+        n = hi - lo
+        msgs = out[:n] if out is not None and len(out) >= n else np.zeros(n, dtype=MSG_DTYPE)
+        for k in range(lo, hi, _CHUNK):  # a chunk at a time: no long temporaries
+            e = min(hi, k + _CHUNK)
+            codes = [(_keys(keys, table, k, e), table) for keys, table in self._coded]
+            fill_messages(
+                msgs[k - lo : e - lo],
+                k,
+                self.ts[k:e],
+                *codes[0],  # action
+                *codes[1],  # account
+                self._contract,
+                *codes[2],  # side
+                *codes[3],  # offset
+                *codes[4],  # type
+                self._price.slice(k, e - k).fill_null(np.nan).to_numpy().astype(np.float64),
+                self._qty.slice(k, e - k).fill_null(0).to_numpy().astype(np.int64),
+                self.target[k:e],
+                self._tick,
+                self._max_mkt,
+                self.source,
+                OFF_TICK_TOLERANCE,
+            )
+        return msgs
+
+    def take(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Messages ``rows`` (increasing message numbers), built over their span."""
+        lo = int(rows[0])
+        return self.block(lo, int(rows[-1]) + 1, out)[np.asarray(rows) - lo]
+
+    def blocks(self, stop: int, size: int = _CHUNK):
+        """Messages ``0 .. stop - 1`` as consecutive zeroed blocks of ``size`` rows."""
+        for k in range(0, stop, size):
+            yield self.block(k, min(stop, k + size))

@@ -45,7 +45,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -258,11 +258,13 @@ def fingerprint(sc: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def flow_digest(msgs: np.ndarray, events: Sequence[Any]) -> str:
-    """SHA-256 of the messages and events the days up to a state processed (a continuation
-    must not change its past)."""
+def flow_digest(blocks: Iterable[np.ndarray], events: Sequence[Any]) -> str:
+    """SHA-256 of the messages (``MSG_DTYPE`` blocks, in order: the same digest however the
+    messages are cut) and events the days up to a state processed (a continuation must not
+    change its past)."""
     h = hashlib.sha256()
-    h.update(np.ascontiguousarray(msgs).tobytes())
+    for block in blocks:
+        h.update(np.ascontiguousarray(block).tobytes())
     for ev in events:
         h.update(repr(ev).encode())
     return h.hexdigest()
@@ -549,7 +551,7 @@ def _done_prefix(run: Any, d: int) -> int:
 
 def _digest(run: Any, d: int) -> str:
     k = _done_prefix(run, d)
-    return flow_digest(run.msgs[:k], [ev for day in run.events[: d + 1] for ev in day])
+    return flow_digest(run.msgs.blocks(k), [ev for day in run.events[: d + 1] for ev in day])
 
 
 def capture(

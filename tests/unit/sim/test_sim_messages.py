@@ -152,3 +152,45 @@ def test_cancel_targets_with_integer_ids_match_as_text_ids_do():
     want = [-1, -1, -1, 1, 0, 2, -1, -1, -1]
     assert cancel_targets(ints).tolist() == want
     assert cancel_targets(text).tolist() == want
+
+
+def test_flow_messages_built_by_block_equal_the_whole_build(monkeypatch):
+    """Blocks of any size and place (the chunk boundary moved inside them), a block written
+    into a reused buffer, a non-consecutive selection, the prefix blocks a saved state
+    digests, the engine's contract per message and the table fields: all the same bytes or
+    values as the whole flow built at once."""
+    import riskcore.sim.messages as messages
+    from riskcore.sim.loop import TABLE_MSG_DTYPE, _table_fields
+    from riskcore.sim.messages import FlowMessages
+
+    monkeypatch.setattr(messages, "_CHUNK", 7)  # several chunks in a block
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(60):
+        if i > 3 and rng.random() < 0.3:
+            rows.append(cancel(account="AB"[i % 2], target=str(int(rng.integers(0, i + 3)))))
+        else:
+            price = 3500.0 + 0.2 * (i % 5) + 0.05 * (i % 7 == 0)  # some off the tick
+            rows.append(new(account="AB"[i % 2], symbol=CONTRACTS[i % 3 % 2],
+                            side=("buy", "sell")[i % 2], price=price, qty=i % 4 + 1,
+                            client_id=str(i)))  # fmt: skip
+    df = frame(rows)
+    whole = build_messages(df, ACCOUNTS, CONTRACTS, TICK)
+    flow = FlowMessages(df, ACCOUNTS, CONTRACTS, TICK)
+    assert len(flow) == len(whole) == 60
+    buffer = np.zeros(25, dtype=whole.dtype)
+    for lo, hi in ((0, 60), (0, 1), (3, 17), (13, 38), (59, 60)):
+        assert flow.block(lo, hi).tobytes() == whole[lo:hi].tobytes()
+        if hi - lo <= len(buffer):
+            got = flow.block(lo, hi, buffer)
+            assert np.shares_memory(got, buffer) and got.tobytes() == whole[lo:hi].tobytes()
+    pick = np.array([2, 3, 5, 8, 13, 21])
+    took = flow.take(pick, buffer)  # a gather: compared field by field (no padding)
+    assert all(np.array_equal(took[f], whole[pick][f]) for f in whole.dtype.names)
+    for k in (0, 1, 7, 30, 60):
+        assert b"".join(b.tobytes() for b in flow.blocks(k, size=11)) == whole[:k].tobytes()
+    assert np.array_equal(flow.contracts(), whole["contract"])
+    assert np.array_equal(flow.ts, whole["ts"])
+    fields = _table_fields(flow)
+    assert fields.dtype == TABLE_MSG_DTYPE
+    assert fields.tobytes() == _table_fields(whole).tobytes()
