@@ -178,16 +178,22 @@ _CHUNK = 1 << 18
 """Rows per chunk when converting the 8-byte columns (262,144 rows: 2 MB a column)."""
 
 
-def build_messages(
-    orders: pl.DataFrame,
-    accounts: tuple[str, ...],
-    contracts: tuple[str, ...],
-    tick: np.ndarray,
-    *,
-    max_market_order_qty: int | None = None,
-    source: int = SRC_CLIENT,
-) -> np.ndarray:
-    """The order flow as a ``MSG_DTYPE`` array, one message per row (same order).
+def build_messages(orders: pl.DataFrame, *args, **kwargs) -> np.ndarray:
+    """The order flow as one ``MSG_DTYPE`` array, one message per row (same order): every
+    block of :class:`FlowMessages` at once (same parameters)."""
+    flow = FlowMessages(orders, *args, **kwargs)
+    return flow.block(0, len(flow))
+
+
+class FlowMessages:
+    """The order flow's engine messages (``MSG_DTYPE``), built a block at a time when asked.
+
+    Holds what every row needs (cancel targets, contract indices, the code tables of the
+    text columns, the flow's own columns) and fills a block of messages from them on demand
+    (:func:`riskcore.sim.prepare_nb.fill_messages`). A run never holds all its 56-byte
+    messages: 20 million rows would be 1.1 GB, these inputs are about 0.3 GB, and one
+    block's buffer is reused for every block the engine reads. Every block has the bytes of
+    the same rows of :func:`build_messages` (padding zeroed), so digests agree.
 
     Parameters
     ----------
@@ -202,31 +208,11 @@ def build_messages(
     source : int
         ``SRC_*`` of every message.
 
-    Returns
-    -------
-    ndarray of MSG_DTYPE
-        ``order_no`` = row position, ``ts`` = ``at`` (ns), ``account``/``contract`` = index
-        or -1, ``price`` ticks, ``flags`` ``FLAG_OFF_TICK`` where off the grid, ``target``
-        = the cancelled order number or -1. :class:`FlowMessages` builds the same rows a
-        block at a time.
-    """
-    flow = FlowMessages(
-        orders, accounts, contracts, tick, max_market_order_qty=max_market_order_qty, source=source
-    )
-    return flow.block(0, len(flow))
-
-
-class FlowMessages:
-    """The order flow's engine messages (``MSG_DTYPE``), built a block at a time when asked.
-
-    Holds what every row needs (cancel targets, contract indices, the code tables of the
-    text columns, the flow's own columns) and fills a block of messages from them on demand
-    (:func:`riskcore.sim.prepare_nb.fill_messages`). A run never holds all its 56-byte
-    messages: 20 million rows would be 1.1 GB, these inputs are about 0.3 GB, and one
-    block's buffer is reused for every block the engine reads. Every block has the bytes of
-    the same rows of :func:`build_messages` (padding zeroed), so digests agree.
-
-    Parameters are those of :func:`build_messages`.
+    Notes
+    -----
+    A message's ``order_no`` is its row position, ``ts`` its ``at`` (ns), ``account`` /
+    ``contract`` an index or -1, ``price`` ticks with ``flags`` ``FLAG_OFF_TICK`` where off
+    the grid (UNIT-02), ``target`` the cancelled order number or -1.
     """
 
     def __init__(
