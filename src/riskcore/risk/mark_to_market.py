@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskcore.risk.settlement_nb import add_signed
+
 __all__ = [
     "add_trade_pnl",
     "carried_pnl",
@@ -32,10 +34,6 @@ __all__ = [
     "pnl_money",
     "reserve_update",
 ]
-
-
-EXACT_SUM = float(2**52)
-"""Below this total of absolute values, float64 sums of integers are exact (with margin)."""
 
 
 def mark_to_market(
@@ -126,20 +124,19 @@ def add_trade_pnl(
     s = np.asarray(settle, dtype=np.int64)
     gain = (s[c] - np.asarray(price, dtype=np.int64)) * np.asarray(qty, dtype=np.int64)
     flat = pnl.reshape(-1)
-    buys = np.asarray(buy_account, dtype=np.int64) * n_c + c
-    sells = np.asarray(sell_account, dtype=np.int64) * n_c + c
-    if float(np.abs(gain).sum(dtype=np.float64)) < EXACT_SUM:
-        # every partial sum is an integer below 2**52, so float64 sums are exact and
-        # bincount (one pass) gives what add.at gives (several times slower)
-        weights = gain.astype(np.float64)
-        np.add(flat, np.bincount(buys, weights, len(flat)).astype(np.int64), out=flat)
-        np.subtract(flat, np.bincount(sells, weights, len(flat)).astype(np.int64), out=flat)
-        return pnl
     # buys then sells, each added in place (no joined copy of the day's fills' keys)
-    np.add.at(flat, buys, gain)  # S - p
-    np.negative(gain, out=gain)
-    np.add.at(flat, sells, gain)  # p - S
+    add_signed(flat, _cells(buy_account, c, n_c, len(flat)), gain, 1)  # S - p
+    add_signed(flat, _cells(sell_account, c, n_c, len(flat)), gain, -1)  # p - S
     return pnl
+
+
+def _cells(account: np.ndarray, contract: np.ndarray, n_c: int, size: int) -> np.ndarray:
+    """Flat (account, contract) cells of fills, checked to lie in a P&L array of ``size``
+    cells (the kernel that adds to them does not check bounds)."""
+    cells = np.asarray(account, dtype=np.int64) * n_c + contract
+    if len(cells) and (int(cells.min()) < 0 or int(cells.max()) >= size):
+        raise ValueError("fill accounts and contracts must lie in the P&L array")
+    return cells
 
 
 def pnl_money(

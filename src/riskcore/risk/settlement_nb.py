@@ -1,4 +1,5 @@
-"""Kernel of the daily settlement price (SETTLE-01): every contract's VWAP sums in two passes.
+"""Kernels of the daily settlement: every contract's settlement-price sums in two passes
+(SETTLE-01), and the fills' P&L terms added per account and contract (SETTLE-02).
 
 :func:`window_sums` finds, per contract, the trading-clock time of the last fill and the
 settlement window it falls in, then sums ``price x qty`` and ``qty`` over that window's fills
@@ -69,3 +70,11 @@ def window_sums(
                 continue
         num[c] += price[i] * qty[i]
         den[c] += qty[i]
+
+
+@njit
+def add_signed(flat, rows, values, sign):
+    """``flat[rows[i]] += sign * values[i]`` for every ``i``, in order (``numpy.add.at`` in
+    one pass, exact in int64): the fills' P&L terms per (account, contract) (SETTLE-02)."""
+    for i in range(len(rows)):
+        flat[rows[i]] += sign * values[i]

@@ -227,8 +227,8 @@ def test_settle_02_a_buy_gains_what_its_seller_loses():
 @pytest.mark.parametrize("scale", [1, 2**36])
 def test_settle_02_trade_pnl_sums_every_fill_exactly(scale):
     """Rule: SETTLE-02 — the fills' terms Σ buys (S − p)·q and Σ sells (p − S)·q per account
-    and contract, exact in integers: small prices (summed in one pass) and prices so large
-    that float64 sums would round (summed fill by fill)."""
+    and contract, exact in integers: small prices, and prices so large that float64 sums
+    would round."""
     from riskcore.risk.mark_to_market import add_trade_pnl
 
     rng = np.random.default_rng(3)
