@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskcore._jit import require_indices
 from riskcore.risk.settlement_nb import add_signed
 
 __all__ = [
@@ -121,12 +122,14 @@ def add_trade_pnl(
     if not len(c):
         return pnl
     n_c = pnl.shape[1]
+    require_indices(c, n_c, "fill contracts")
     s = np.asarray(settle, dtype=np.int64)
     gain = (s[c] - np.asarray(price, dtype=np.int64)) * np.asarray(qty, dtype=np.int64)
     flat = pnl.reshape(-1)
-    # buys then sells, each added in place (no joined copy of the day's fills' keys)
-    add_signed(flat, _cells(buy_account, c, n_c, len(flat)), gain, 1)  # S - p
-    add_signed(flat, _cells(sell_account, c, n_c, len(flat)), gain, -1)  # p - S
+    buys, sells = (_cells(a, c, n_c, len(flat)) for a in (buy_account, sell_account))
+    # both checked before either is added; each added in place (no joined copy of the keys)
+    add_signed(flat, buys, gain, 1)  # S - p
+    add_signed(flat, sells, gain, -1)  # p - S
     return pnl
 
 
@@ -134,8 +137,7 @@ def _cells(account: np.ndarray, contract: np.ndarray, n_c: int, size: int) -> np
     """Flat (account, contract) cells of fills, checked to lie in a P&L array of ``size``
     cells (the kernel that adds to them does not check bounds)."""
     cells = np.asarray(account, dtype=np.int64) * n_c + contract
-    if len(cells) and (int(cells.min()) < 0 or int(cells.max()) >= size):
-        raise ValueError("fill accounts and contracts must lie in the P&L array")
+    require_indices(cells, size, "fills' (account, contract) cells of the P&L array")
     return cells
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from riskcore._jit import require_indices
 from riskcore.risk.settlement_nb import NO_FILL, window_sums
 
 SM_LAST_WINDOW = 0
@@ -196,8 +197,7 @@ def settlement_prices(
         raise ValueError(f"settlement window must be > 0 ns, got {window}")
     if not len(ts) == len(contract) == len(price) == len(qty):
         raise ValueError("ts, contract, price and qty must have one entry per fill each")
-    if len(contract) and (int(contract.min()) < 0 or int(contract.max()) >= n_c):
-        raise ValueError(f"contract indices must be in 0..{n_c - 1}")
+    require_indices(contract, n_c, "contract indices")
     if len(sessions) != n_c:
         raise ValueError(f"sessions: one entry per contract expected, got {len(sessions)}")
     k = max((len(np.asarray(s).reshape(-1, 2)) for s in sessions), default=0)

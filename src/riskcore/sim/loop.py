@@ -88,6 +88,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from riskcore._jit import require_indices
 from riskcore.agents.runner import AgentPlan, DayAgents
 from riskcore.engine import Engine
 from riskcore.market import Market
@@ -497,8 +498,7 @@ class _BookSummary:
     @classmethod
     def of(cls, book: np.ndarray, n_contracts: int) -> _BookSummary:
         c = book["contract"]
-        if len(c) and (int(c.min()) < 0 or int(c.max()) >= n_contracts):
-            raise ValueError(f"fill contract indices must be in 0..{n_contracts - 1}")
+        require_indices(c, n_contracts, "fill contract indices")
         out = [np.empty(n_contracts, dtype=np.int64) for _ in range(6)]
         book_summary(c, book["price"], book["qty"], *out)
         return cls(*out)

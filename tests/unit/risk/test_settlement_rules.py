@@ -245,3 +245,19 @@ def test_settle_02_trade_pnl_sums_every_fill_exactly(scale):
     got = add_trade_pnl(np.zeros((n_a, n_c), dtype=np.int64), settle, buy, sell, contract,
                         price, qty)  # fmt: skip
     assert np.array_equal(got, want)
+
+
+def test_settle_02_trade_pnl_refuses_fills_outside_the_pnl_array():
+    """SETTLE-02 input: a fill of an account or contract the P&L array does not have is an
+    error (the kernel that adds the terms does not check bounds)."""
+    from riskcore.risk.mark_to_market import add_trade_pnl
+
+    pnl = np.zeros((2, 2), dtype=np.int64)
+    one = np.array([1])
+    cases = ((2, 0, 0, "cells of the P&L array"), (0, -1, 0, "cells of the P&L array"),
+             (0, 1, 2, "fill contracts"))  # fmt: skip
+    for buy, sell, c, what in cases:
+        with pytest.raises(ValueError, match=what):
+            add_trade_pnl(pnl, np.array([100, 100]), np.array([buy]), np.array([sell]),
+                          np.array([c]), np.array([99]), one)  # fmt: skip
+    assert not pnl.any()
