@@ -1277,8 +1277,8 @@ TABLE_MSG_DTYPE = np.dtype([("target", np.int64), ("action", np.int8), ("source"
 """The message fields the tables read (:attr:`RunRecords.msgs`): 10 bytes a message."""
 
 
-def _table_fields(msgs: np.ndarray) -> np.ndarray:
-    """``msgs`` (``MSG_DTYPE``) cut to :data:`TABLE_MSG_DTYPE`, one field at a time
+def _table_fields(msgs: FlowMessages | np.ndarray) -> np.ndarray:
+    """``msgs`` (:class:`FlowMessages` or ``MSG_DTYPE``) cut to :data:`TABLE_MSG_DTYPE`
     (``msgs`` itself when it is cut already)."""
     if isinstance(msgs, FlowMessages):
         out = np.empty(len(msgs), dtype=TABLE_MSG_DTYPE)
