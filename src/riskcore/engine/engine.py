@@ -20,6 +20,7 @@ from riskcore.engine.layout import (
     C_N_LIVE,
     C_N_STATES,
     C_NEXT_TIMER,
+    C_POOL_TOP,
     C_QUIET_FROM,
     C_RECORD_EVENTS,
     C_STOP,
@@ -37,7 +38,8 @@ from riskcore.engine.layout import (
     grow_pool,
     new_pool,
 )
-from riskcore.engine.validate_nb import BAD_REUSED, BAD_WHAT, first_reused, scan_messages
+from riskcore.engine.prefault import Prefaulter
+from riskcore.engine.validate_nb import BAD_REUSED, BAD_WHAT, first_reused, scan_batch
 from riskcore.market import Market
 from riskcore.records import (
     ACCOUNT_STATE_DTYPE,
@@ -83,6 +85,10 @@ def coerce_messages(msgs: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(msgs)
 
 
+PREFAULT_MIN = 1 << 16
+"""Batches of at least this many messages have their output buffers faulted in on a helper
+thread while the kernel writes them (:mod:`riskcore.engine.prefault`)."""
+
 FILL_BUFFER_MAX = 1 << 25
 """Most rows of one fill buffer made ahead of need (2 GB of address space): a day with more
 fills continues in a new buffer."""
@@ -108,6 +114,12 @@ class Engine:
     Semantics: ``docs/engine-semantics.md``. Rules: MATCH-01..07, LIMIT-03, MARGIN-01..03,
     POS-01..04, UNIT-01/02. Memory: 40 bytes per pool slot (resting orders only) plus
     10 bytes per order number for the per-order status arrays.
+
+    A large batch uses a second core: a batch of at least
+    :data:`~riskcore.engine.validate_nb.SPLIT_MIN` messages is checked in two halves at
+    once, and while the kernel runs on a batch of at least :data:`PREFAULT_MIN` messages a
+    helper thread faults in its output buffers just ahead of the kernel's writes
+    (:mod:`riskcore.engine.prefault`). Neither changes a result.
     """
 
     def __init__(
@@ -239,6 +251,12 @@ class Engine:
             return Batch(*parts[0])
         return Batch(*(np.concatenate([p[i] for p in parts]) for i in range(3)))
 
+    def _prefaulter(self, n: int, events: np.ndarray, fills: np.ndarray):
+        """The output buffers of a batch of ``n`` messages, faulted in on a helper thread
+        while the kernel writes them (nothing for a small batch)."""
+        targets = [(events, C_N_EVENTS), (fills, C_N_FILLS), (self.pool, C_POOL_TOP)]
+        return Prefaulter(self.ctr, targets if n >= PREFAULT_MIN else [])
+
     def _state(self) -> tuple:
         return (
             self.pool,
@@ -258,7 +276,7 @@ class Engine:
         are read only when an order number could have been used before (one below the
         highest seen so far, or a batch not in increasing order).
         """
-        row, code, increasing, lowest, highest = scan_messages(msgs)
+        row, code, increasing, lowest, highest = scan_batch(msgs)
         self._ensure_orders(highest)
         if row >= 0:
             reused = first_reused(msgs[:row], self.ords)
@@ -299,19 +317,20 @@ class Engine:
         parts: list = []
         start = 0
         while True:
-            start = match_nb.process_messages(
-                msgs,
-                start,
-                phase,
-                *self._state(),
-                self.hedge,
-                self.stp,
-                self.ords,
-                self.ctr,
-                events,
-                fills,
-                states,
-            )
+            with self._prefaulter(n, events, fills):
+                start = match_nb.process_messages(
+                    msgs,
+                    start,
+                    phase,
+                    *self._state(),
+                    self.hedge,
+                    self.stp,
+                    self.ords,
+                    self.ctr,
+                    events,
+                    fills,
+                    states,
+                )
             stop = self.ctr[C_STOP]
             if stop == STOP_DONE:
                 break

@@ -1,6 +1,14 @@
-"""Kernel that checks a message batch at the boundary, in one pass (no temporaries)."""
+"""Kernels that check a message batch at the boundary, in one pass (no temporaries).
+
+A large batch is scanned in two halves at once (:func:`scan_batch`): the scan reads every
+message, and one core reads memory at about half the rate two do.
+"""
 
 from __future__ import annotations
+
+import threading
+
+import numpy as np
 
 from riskcore._jit import njit
 from riskcore.records import BUY, CANCEL, NEW, SELL, ST_NONE
@@ -56,6 +64,44 @@ def scan_messages(msgs):
             lowest = min(lowest, ono)
         highest = max(highest, ono)
     return -1, BAD_NONE, increasing, lowest, highest
+
+
+SPLIT_MIN = 1 << 20
+"""Batches of at least this many messages are scanned in two halves at once."""
+
+
+def scan_batch(msgs: np.ndarray) -> tuple[int, int, bool, int, int]:
+    """:func:`scan_messages` of ``msgs``, the second half scanned on a helper thread when
+    the batch has at least :data:`SPLIT_MIN` messages (same result either way)."""
+    n = len(msgs)
+    if n < SPLIT_MIN:
+        return scan_messages(msgs)
+    h = n // 2
+    second: list = []
+    helper = threading.Thread(
+        target=lambda: second.append(scan_messages(msgs[h:])), name="riskcore-scan"
+    )
+    helper.start()
+    try:
+        first = scan_messages(msgs[:h])
+    finally:
+        helper.join()
+    return join_scans(first, second[0], int(msgs["order_no"][h]), h)
+
+
+def join_scans(first: tuple, second: tuple, second_first_no: int, h: int) -> tuple:
+    """The :func:`scan_messages` result of a batch from those of its rows ``[0, h)``
+    (``first``) and ``[h, n)`` (``second``, whose first order number is
+    ``second_first_no``)."""
+    row, _, increasing, lowest, highest = first
+    if row >= 0:  # the first bad row is in the first part: the second is not reached
+        return first
+    row_b, code_b, increasing_b, lowest_b, highest_b = second
+    row = h + row_b if row_b >= 0 else -1
+    if row_b == 0:  # no row of the second part comes before its bad row
+        return row, code_b, increasing, lowest, highest
+    increasing = increasing and increasing_b and second_first_no > highest
+    return row, code_b, increasing, min(lowest, lowest_b), max(highest, highest_b)
 
 
 @njit
