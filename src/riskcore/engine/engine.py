@@ -161,28 +161,30 @@ class Engine:
         self.ctr[C_NEXT_TIMER] = market.quiet_from if armed and market.quiet_from > 0 else NEVER
 
         pos = np.zeros((n_a, n_c), dtype=POSITION_DTYPE)
-        pos["long_yd"] = market.long_yd
-        pos["short_yd"] = market.short_yd
-        long_val = pos["long_yd"] * spec["prev_settle"]
-        short_val = pos["short_yd"] * spec["prev_settle"]
-        val = (
-            long_val + short_val
-            if market.margin_method == MARGIN_BOTH
-            else np.maximum(long_val, short_val)
-        )
-        pos["margin"] = val.astype(np.float64) * spec["tick_value"] * spec["margin_rate"]
         acct = np.zeros(n_a, dtype=ACCOUNT_STATE_DTYPE)
         for name in ("investor", "member", "reserve", "restricted"):
             acct[name] = market.accounts[name]
-        for c in range(n_c):  # contract by contract, as the reference engine sums
-            acct["margin"] += pos["margin"][:, c]
-        self.pos = pos.reshape(-1)
-        self.acct = acct
         self.inv = np.zeros((market.n_investors, n_c, 4), dtype=np.int64)
         self.mem = np.zeros((market.n_members, n_c, 4), dtype=np.int64)
-        for sums, owner in ((self.inv, acct["investor"]), (self.mem, acct["member"])):
-            np.add.at(sums[:, :, F_LONG], owner, market.long_yd)
-            np.add.at(sums[:, :, F_SHORT], owner, market.short_yd)
+        if market.long_yd.any() or market.short_yd.any():  # else every field stays 0
+            pos["long_yd"] = market.long_yd
+            pos["short_yd"] = market.short_yd
+            long_val = market.long_yd * spec["prev_settle"]
+            short_val = market.short_yd * spec["prev_settle"]
+            val = (
+                long_val + short_val
+                if market.margin_method == MARGIN_BOTH
+                else np.maximum(long_val, short_val)
+            )
+            margin = val.astype(np.float64) * spec["tick_value"] * spec["margin_rate"]
+            pos["margin"] = margin
+            for c in range(n_c):  # contract by contract, as the reference engine sums
+                acct["margin"] += margin[:, c]
+            for sums, owner in ((self.inv, acct["investor"]), (self.mem, acct["member"])):
+                np.add.at(sums[:, :, F_LONG], owner, market.long_yd)
+                np.add.at(sums[:, :, F_SHORT], owner, market.short_yd)
+        self.pos = pos.reshape(-1)
+        self.acct = acct
         self.hedge = market.hedge_quota.copy()
         self.stp = np.zeros(market.n_investors, dtype=np.int64)
         self.ords = np.zeros(0, dtype=ORDER_STATE_DTYPE)

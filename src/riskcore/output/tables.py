@@ -352,15 +352,28 @@ def names(
     """Codes -> names by gathering from ``table``; codes outside it (e.g. -1) -> null.
 
     ``dtype`` ``pl.Categorical`` gathers physical codes (no string per row)."""
-    codes = np.asarray(codes, dtype=np.int64)
-    ok = (codes >= 0) & (codes < len(table))
-    vals = pl.Series(list(table), dtype=pl.String)
+    vals = pl.Series([*table, None], dtype=pl.String)  # the last: null, for codes outside
     if dtype != pl.String:
         vals = vals.cast(dtype)
-    out = vals.gather(np.where(ok, codes, 0))
-    if ok.all():
-        return out
-    return out.zip_with(pl.Series(ok), _nulls(len(codes), dtype))
+    rows = _lookup_rows(codes, np.arange(len(table), dtype=np.uint32), len(table))
+    return vals.gather(pl.Series(rows))
+
+
+def _lookup_rows(codes: np.ndarray, lut: np.ndarray, missing: int) -> np.ndarray:
+    """``lut[code]`` per code (uint32), ``missing`` for codes outside ``lut`` (e.g. -1).
+
+    One-byte codes (states, sides, reasons) go through a 256-entry table on their bytes:
+    one gather, no masks."""
+    codes = np.asarray(codes)
+    lut = np.asarray(lut, dtype=np.uint32)
+    signed = codes.dtype.kind == "i"
+    if codes.dtype.itemsize == 1 and len(lut) <= (128 if signed else 256):
+        table = np.full(256, missing, dtype=np.uint32)
+        table[: len(lut)] = lut  # a negative int8 reads as a byte >= 128: missing
+        return table[codes.view(np.uint8)]
+    codes = codes.astype(np.int64, copy=False)
+    ok = (codes >= 0) & (codes < len(lut))
+    return np.where(ok, lut[np.where(ok, codes, 0)], np.uint32(missing))
 
 
 def masked(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.Series:
@@ -397,14 +410,10 @@ def enum_codes(codes: np.ndarray, table: Sequence[str | None], enum: pl.Enum) ->
     """Codes into ``table`` as an ``enum`` Series (names not in ``enum`` or codes outside
     ``table``, e.g. -1 or a ``None`` entry, -> null); vectorised on the codes."""
     cats = list(enum.categories)
-    lut = np.array([cats.index(t) if t in cats else -1 for t in table] + [-1], dtype=np.int64)
-    codes = np.asarray(codes, dtype=np.int64)
-    ok = (codes >= 0) & (codes < len(table))
-    phys = lut[np.where(ok, codes, len(table))]
-    s = pl.Series("v", np.maximum(phys, 0), dtype=pl.UInt32)
-    if bool((phys < 0).any()):
-        s = pl.select(pl.when(pl.Series(phys >= 0)).then(s)).to_series()
-    return s.cat.to(enum)
+    values = pl.Series([*cats, None], dtype=enum)  # the last: null
+    missing = len(cats)
+    lut = [cats.index(t) if t in cats else missing for t in table]
+    return values.gather(pl.Series(_lookup_rows(codes, np.array(lut, dtype=np.uint32), missing)))
 
 
 class NameLookup:

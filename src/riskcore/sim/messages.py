@@ -246,14 +246,18 @@ class FlowMessages:
         self._tick = np.asarray(tick, dtype=np.float64)
         self._max_mkt = -1 if max_market_order_qty is None else int(max_market_order_qty)
         self.source = int(source)
+        self._actions: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self._n
 
     def actions(self) -> np.ndarray:
         """Each message's action (``NEW`` / ``CANCEL``), int8."""
-        keys, table = self._coded[0]
-        return table[np.minimum(_keys(keys, table), len(table) - 1)].astype(np.int8)
+        if self._actions is None:  # kept: the day loop and the tables both ask
+            keys, table = self._coded[0]
+            codes = keys.fill_null(len(table) - 1).to_numpy()  # an Enum's: one byte each
+            self._actions = table.astype(np.int8)[np.minimum(codes, len(table) - 1)]
+        return self._actions
 
     def contracts(self) -> np.ndarray:
         """Each message's contract index as the engine gets it (a cancel's is its target's,

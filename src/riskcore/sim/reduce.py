@@ -50,12 +50,11 @@ def requested_lots(
 ) -> np.ndarray:
     """Lots per account x contract of close orders resting at the limit price on the locked
     side (RED-01 requesters), capped at the position they close; shape (n_a, n_c)."""
-    pos = engine.positions()
-    n_a, n_c = pos.shape
-    out = np.zeros((n_a, n_c), dtype=np.int64)
+    out = np.zeros((engine.market.n_accounts, engine.market.n_contracts), dtype=np.int64)
     locked = np.asarray(locked)
     if not bool(np.any(locked)):
         return out
+    pos = engine.positions()
     live = engine.live_orders()
     c = live["contract"].astype(np.int64)
     lk = locked[c]

@@ -15,8 +15,10 @@ import pytest
 from riskcore.output import SCHEMAS, write_run
 from riskcore.output import write as write_mod
 from riskcore.output.tables import (
+    REASON_ENUM,
     conform,
     empty,
+    enum_codes,
     events_table,
     float_prices,
     names,
@@ -61,6 +63,27 @@ def test_names_gathers_with_nulls():
     s = names(np.array([0, 1, 18, -1, 99]), REASON_NAMES)
     assert s.to_list() == [None, "OFF_TICK", "EXPIRED", None, None]
     assert s.dtype == pl.String
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.int64])
+def test_codes_of_any_integer_type_give_the_same_names(dtype):
+    """One-byte codes are looked up through a byte table: a negative int8 (a byte >= 128)
+    and a code past the table are null, as for wider codes."""
+    raw = [0, 1, 18, 2, 19, 200, -1, -128] if dtype != np.uint8 else [0, 1, 18, 2, 19, 200, 255]
+    codes = np.array([c for c in raw if np.iinfo(dtype).min <= c <= np.iinfo(dtype).max])
+    expect = [REASON_NAMES[c] if 0 <= c < len(REASON_NAMES) else None for c in codes]
+    assert names(codes.astype(dtype), REASON_NAMES).to_list() == expect
+    reason = enum_codes(codes.astype(dtype), REASON_NAMES, REASON_ENUM)
+    assert reason.dtype == REASON_ENUM
+    assert reason.to_list() == expect
+    cat = names(codes.astype(dtype), REASON_NAMES, pl.Categorical)
+    assert cat.dtype == pl.Categorical and cat.cast(pl.String).to_list() == expect
+
+
+def test_enum_codes_of_names_outside_the_enum_are_null():
+    side = pl.Enum(["buy", "sell"])
+    s = enum_codes(np.array([0, 1, 2, 3], dtype=np.int8), (None, "buy", "sell", "hold"), side)
+    assert s.to_list() == [None, "buy", "sell", None]
 
 
 def test_float_prices_are_clean_decimals():
