@@ -396,6 +396,27 @@ def test_unit_04_trades_written_during_the_run_equal_the_saved_result(name, tmp_
     assert not list(streamed.glob(".*.tmp"))
 
 
+@pytest.mark.parametrize("group", [3, 4, 7])
+def test_unit_04_orders_written_from_the_last_close_equal_the_saved_result(
+    group, tmp_path, monkeypatch
+):
+    """Rule: UNIT-04 — ``orders`` is written from the last day's close on, the liquidation
+    desk's rows (numbered after the flow's) joining after the run, in row groups that may
+    hold both: the bytes of the whole table."""
+    from riskcore.output import write
+
+    monkeypatch.setitem(write.PARQUET_OPTIONS, "row_group_size", group)
+    path = SHIPPED / "margin-call-liquidation.toml"
+    streamed = sim.run(path, save_to=tmp_path / "streamed")
+    whole = sim.run(path).save(tmp_path / "whole")
+    orders = streamed["orders"]
+    assert orders["source"].to_list().count("liquidation") >= 2 and orders.height > group
+    for table in ("orders", "trades"):
+        assert (whole / f"{table}.parquet").read_bytes() == (
+            tmp_path / "streamed" / f"{table}.parquet"
+        ).read_bytes(), table
+
+
 def test_a_failed_run_leaves_no_half_trades_file(scenario, tmp_path):
     """A run that fails after trades were written leaves the folder's old tables and no
     temporary file."""
@@ -410,6 +431,42 @@ def test_a_failed_run_leaves_no_half_trades_file(scenario, tmp_path):
     with pytest.raises(RuntimeError, match="hook failed"):
         sim.run(path, save_to=out, hooks=[broken])
     assert (out / "trades.parquet").read_bytes() == before
+    assert not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("fail_on", ["last_day", "saving"])
+def test_a_run_failing_after_orders_began_leaves_the_earlier_tables(
+    fail_on, scenario, tmp_path, monkeypatch
+):
+    """``orders`` is being written from the last close on: a failure in that end of day,
+    or while the other tables are saved, leaves the folder's earlier ``orders`` and
+    ``trades`` and no temporary file."""
+    from riskcore.sim import result
+
+    path = scenario(orders=TWO_DAYS)
+    out = tmp_path / "out"
+    sim.run(path, save_to=out)
+    before = {t: (out / f"{t}.parquet").read_bytes() for t in ("orders", "trades")}
+    hooks = None
+    if fail_on == "last_day":
+        days = []
+
+        def broken(day, state):
+            days.append(day)
+            if len(days) == 2:  # the last day: its orders are being written
+                raise RuntimeError("hook failed")
+
+        hooks = [*sim.default_hooks(), broken]
+    else:
+
+        def broken(rec):
+            raise RuntimeError("hook failed")
+
+        monkeypatch.setattr(result, "_other_tables", broken)
+    with pytest.raises(RuntimeError, match="hook failed"):
+        sim.run(path, save_to=out, hooks=hooks)
+    for t, data in before.items():
+        assert (out / f"{t}.parquet").read_bytes() == data, t
     assert not list(out.glob(".*.tmp"))
 
 

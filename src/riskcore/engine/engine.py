@@ -534,6 +534,11 @@ class Engine:
         return self.stp.copy()
 
     @property
+    def n_accounts(self) -> int:
+        """Number of accounts."""
+        return len(self.acct)
+
+    @property
     def n_live(self) -> int:
         """Number of resting orders."""
         return int(self.ctr[C_N_LIVE])

@@ -8,8 +8,9 @@ The file has the same bytes as the whole table written at the end (:func:`write_
 row groups of the same :data:`~riskcore.output.write.PARQUET_OPTIONS` size, built by the
 same function from the same rows.
 
-The file is written through a temporary name and renamed when :meth:`TableStream.close`
-has seen the last rows (:func:`write_atomic`); :meth:`TableStream.abort` (a failed run)
+The file is written under a temporary name (:func:`write_temporary`) and renamed into place
+by :meth:`TableStream.close` only (:func:`commit`), so a stream that has seen its last rows
+(:meth:`TableStream.end`) may still be given up: :meth:`TableStream.abort` (a failed run)
 removes the temporary file and leaves any earlier table in place.
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from riskcore.output.write import PARQUET_OPTIONS, write_atomic, write_table
+from riskcore.output.write import PARQUET_OPTIONS, commit, write_table, write_temporary
 
 _END = object()
 _ABORT = object()
@@ -50,8 +51,9 @@ class TableStream:
         same function the whole table is built with).
     schema : polars Schema
         Of ``build``'s frames.
-    rows_per_group : int
-        Rows built and encoded at a time (the row-group size of the file).
+    rows_per_group : int, optional
+        Rows built and encoded at a time (the row-group size of the file); default the
+        ``row_group_size`` of :data:`~riskcore.output.write.PARQUET_OPTIONS`.
     """
 
     def __init__(
@@ -60,17 +62,20 @@ class TableStream:
         dtype: np.dtype,
         build: Callable[[np.ndarray], pl.DataFrame],
         schema: pl.Schema,
-        rows_per_group: int = PARQUET_OPTIONS["row_group_size"],
+        rows_per_group: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.dtype = np.dtype(dtype)
         self.build = build
         self.schema = schema
-        self.rows_per_group = int(rows_per_group)
+        group = PARQUET_OPTIONS["row_group_size"] if rows_per_group is None else rows_per_group
+        self.rows_per_group = int(group)
         self.rows = 0
         self._queue: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
         self._closed = False
+        self._aborting = threading.Event()
+        self._written: Path | None = None  # the finished temporary file
         self._thread = threading.Thread(target=self._write, name="riskcore-table-stream")
         self._thread.daemon = True
         self._thread.start()
@@ -87,22 +92,33 @@ class TableStream:
             self.rows += len(records)
             self._queue.put(records)
 
-    def close(self) -> int:
-        """Wait until every queued row is written and the file is in place; returns the
-        number of rows. Raises what the writer raised."""
+    def end(self) -> None:
+        """No more rows: the writer encodes the last, short row group now, while the caller
+        goes on (:meth:`close` waits for it)."""
         if not self._closed:
             self._closed = True
             self._queue.put(_END)
+
+    def close(self) -> int:
+        """Wait until every queued row is written and the file is in place; returns the
+        number of rows. Raises what the writer raised."""
+        self.end()
         self._thread.join()
         if self._error is not None:
             raise self._error
-        if self.rows == 0:  # no row group at all: the bytes of the whole (empty) table
-            write_table(self.build(np.zeros(0, self.dtype)), self.path)
+        if self._written is not None:
+            written, self._written = self._written, None
+            if self.rows == 0:  # no row group at all: the bytes of the whole (empty) table
+                written.unlink()
+                write_table(self.build(np.zeros(0, self.dtype)), self.path)
+            else:
+                commit(written, self.path)
         return self.rows
 
     def abort(self) -> None:
         """Stop writing and remove the temporary file; any earlier ``path`` stays. Rows
         still queued are dropped, not written first."""
+        self._aborting.set()  # also stops the encoding of rows after end()
         if not self._closed:
             self._closed = True
             with contextlib.suppress(queue.Empty):
@@ -111,6 +127,10 @@ class TableStream:
             self._queue.put(_ABORT)
         self._thread.join()
         self._error = None
+        if self._written is not None:
+            with contextlib.suppress(OSError):
+                self._written.unlink()
+            self._written = None
 
     # ------------------------------------------------------------------ writer thread
     def _groups(self) -> Iterator[np.ndarray]:
@@ -144,8 +164,10 @@ class TableStream:
             held += len(item)
             while held >= self.rows_per_group:
                 yield take(self.rows_per_group)
-        if held:
+        if held and not self._aborting.is_set():
             yield take(held)
+        if self._aborting.is_set():
+            raise StreamAborted("aborted")
 
     def _write(self) -> None:
         groups = self._groups()
@@ -160,7 +182,9 @@ class TableStream:
 
         lf = register_io_source(source, schema=self.schema)
         try:
-            write_atomic(self.path, lambda fh: lf.sink_parquet(fh, **PARQUET_OPTIONS))
+            self._written = write_temporary(
+                self.path, lambda fh: lf.sink_parquet(fh, **PARQUET_OPTIONS)
+            )
         except BaseException as exc:  # raised by close(); dropped by abort()
             self._error = exc
 

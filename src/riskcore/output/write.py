@@ -68,6 +68,14 @@ def write_atomic(path: Path, write: Callable[[Any], None]) -> None:
     On any exception the temporary file is removed and the exception propagates;
     ``path`` is untouched.
     """
+    commit(write_temporary(path, write), path)
+
+
+def write_temporary(path: Path, write: Callable[[Any], None]) -> Path:
+    """The first half of :func:`write_atomic`: write the content of ``path`` into a new
+    temporary file beside it, flushed to disk, and return its name (to :func:`commit`, or
+    to remove). On any exception the temporary file is removed and the exception
+    propagates."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -75,6 +83,18 @@ def write_atomic(path: Path, write: Callable[[Any], None]) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def commit(tmp: Path, path: Path) -> None:
+    """The second half of :func:`write_atomic`: rename the finished temporary file ``tmp``
+    over ``path`` (atomic) and make the rename durable; ``tmp`` is removed if that fails."""
+    path = Path(path)
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -81,8 +81,9 @@ def run(
     state = start_from
     if state is not None and not isinstance(state, SavedState):
         state = load_state(state)
-    # a new run saved to a folder writes its trades while it runs (on the other core)
-    trades_to = Path(save_to) / "trades.parquet" if save_to is not None and state is None else None
+    # a new run saved to a folder writes its trades while it runs and its orders during
+    # its last end of day (on the other core)
+    stream = save_to is not None and state is None
     rec = run_scenario(
         sc,
         hooks=hooks,
@@ -90,13 +91,15 @@ def run(
         options=options,
         save_state=save_state,
         start_from=state,
-        trades_to=trades_to,
+        trades_to=Path(save_to) / "trades.parquet" if stream else None,
+        orders_to=Path(save_to) / "orders.parquet" if stream else None,
     )
     if save_to is not None:
         try:
             return save_records(rec, save_to, load_time=load)
         except BaseException:
-            if rec.trades_written is not None:
-                rec.trades_written.abort()
+            for out in (rec.trades_written, rec.orders_written):
+                if out is not None:
+                    out.abort()
             raise
     return Result.from_records(rec, load_time=load)

@@ -130,6 +130,7 @@ from riskcore.sim.build import (
 from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks
 from riskcore.sim.liquidate import DayLiquidation, Desk
 from riskcore.sim.messages import FlowMessages
+from riskcore.sim.order_rows import OrderRows, orders_stream, row_records
 from riskcore.sim.summary_nb import book_summary
 
 ENGINES = {"numba": Engine, "reference": ReferenceEngine}
@@ -421,6 +422,9 @@ class RunRecords:
     trades_written: TableStream | None = None
     """The ``trades`` table being written while the run went on (``trades_to``): closed
     by :func:`riskcore.sim.result.save_records`."""
+    orders_written: TableStream | None = None
+    """The ``orders`` table being written since the last day's close (``orders_to``):
+    closed by :func:`riskcore.sim.result.save_records`."""
 
 
 def _schedule_rate(sc: Scenario, before: dt.date, upto: dt.date) -> MarginChange | None:
@@ -604,6 +608,30 @@ class _Run:
     liq_events: list = field(default_factory=list)  # LIQ-01 ③-⑤ queued past a day's close
     liq_carried: np.ndarray | None = None  # LIQ-04: carried to the next day's first session
     trades_out: TableStream | None = None  # the trades table, written as fills are final
+    orders_to: Path | None = None  # where to write the orders table once its rows are final
+    orders_out: TableStream | None = None
+    order_rows: OrderRows | None = None
+
+    def start_orders(self) -> None:
+        """Write the flow's ``orders`` rows on the other core from now on (they are final:
+        the last day has closed); the liquidation desk's rows follow after the run."""
+        self.order_rows = OrderRows(
+            self.index, self.orders, self.msgs, self.status, self.filled, self.reason
+        )
+        self.orders_out = orders_stream(self.orders_to, self.order_rows)
+        self.orders_out.add(row_records(self.orders.height))
+
+    def drop_message_indexes(self) -> None:
+        """Free what the day loop reads messages by (their phases, the day's message
+        numbers, the block buffer) once no message is left: 5 bytes a message."""
+        self.phase, self.block = self.phase[:0].copy(), self.block[:0].copy()
+        self.live_idx, self.closed_idx = self.live_idx[:0].copy(), self.closed_idx[:0].copy()
+
+    def abort_streams(self) -> None:
+        """A failed run: stop writing its tables, leave no temporary file."""
+        for out in (self.trades_out, self.orders_out):
+            if out is not None:
+                out.abort()
 
     def add_fills(self, fills: np.ndarray) -> None:
         """Record end-of-day fills (trade numbers given), after the day's own."""
@@ -983,6 +1011,11 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
     t0 = perf_counter()
     for part in (idx, cidx):
         run.status[part], run.filled[part], run.reason[part] = engine.order_status(part)
+    if d == run.msgs_done_after:  # no message is left: the day loop's indexes go
+        del idx, cidx, part
+        run.drop_message_indexes()
+        if run.orders_to is not None:
+            run.start_orders()  # encoded beside this end of day
     fills = day.take_fills()
     run.n_trades += len(fills)
     run.fills.append(fills)  # streamed batch by batch already (_Day.keep)
@@ -1144,6 +1177,7 @@ def run_scenario(
     save_state: str | Path | None = None,
     start_from: saved.SavedState | None = None,
     trades_to: str | Path | None = None,
+    orders_to: str | Path | None = None,
 ) -> RunRecords:
     """Run every trading day of ``sc`` and return the raw records.
 
@@ -1172,6 +1206,11 @@ def run_scenario(
         folder is created); :attr:`RunRecords.trades_written` is to be closed by the
         caller. Not with ``start_from`` (a continued run's tables start with the source
         run's rows).
+    orders_to : str or Path, optional
+        Write the ``orders`` table to this file from the last day's close on, while the
+        end of day runs (:mod:`riskcore.sim.order_rows`); :attr:`RunRecords.orders_written`
+        is to be closed by the caller. Not with ``start_from``; with ``save_state`` the
+        table is left to the caller.
 
     Returns
     -------
@@ -1202,6 +1241,11 @@ def run_scenario(
             raise ValueError("trades_to cannot be used with start_from")
         Path(trades_to).parent.mkdir(parents=True, exist_ok=True)
         run.trades_out = trades_stream(Path(trades_to), run.index)
+    if orders_to is not None:
+        if start_from is not None:
+            raise ValueError("orders_to cannot be used with start_from")
+        Path(orders_to).parent.mkdir(parents=True, exist_ok=True)
+        run.orders_to = Path(orders_to)
     timings["prepare"] += perf_counter() - t0
     try:
         for d, clk in enumerate(clocks):
@@ -1212,9 +1256,8 @@ def run_scenario(
             if save_state is not None:
                 saved.save_day(save_state, run, carry, clocks, d, run_id, start_from)
         return _finish(run, carry, outside, cont, run_id)
-    except BaseException:  # no half-written trades table is left behind
-        if run.trades_out is not None:
-            run.trades_out.abort()
+    except BaseException:  # no half-written trades or orders table is left behind
+        run.abort_streams()
         raise
 
 
@@ -1252,6 +1295,9 @@ def _finish(
         filled = np.concatenate([filled, fl.astype(filled.dtype)])
         reason = np.concatenate([reason, rs.astype(reason.dtype)])
     msgs = _table_fields(msgs)  # the engine's 56-byte messages are done with
+    if run.orders_out is not None:  # the desk's rows join the flow's being written
+        run.order_rows.update(orders, msgs, status, filled, reason)
+        run.orders_out.add(row_records(orders.height - run.orders.height))
     return RunRecords(
         scenario=sc,
         index=run.index,
@@ -1270,6 +1316,7 @@ def _finish(
         continued=cont,
         state_run_id=run_id,
         trades_written=run.trades_out,
+        orders_written=run.orders_out,
     )
 
 

@@ -50,8 +50,8 @@ def requested_lots(
 ) -> np.ndarray:
     """Lots per account x contract of close orders resting at the limit price on the locked
     side (RED-01 requesters), capped at the position they close; shape (n_a, n_c)."""
-    out = np.zeros((engine.market.n_accounts, engine.market.n_contracts), dtype=np.int64)
     locked = np.asarray(locked)
+    out = np.zeros((engine.n_accounts, len(locked)), dtype=np.int64)
     if not bool(np.any(locked)):
         return out
     pos = engine.positions()

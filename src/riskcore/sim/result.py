@@ -40,6 +40,7 @@ from riskcore.output.write import PARQUET_OPTIONS, write_lazy_table, write_run, 
 from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
 from riskcore.sim.loop import RunRecords, trades_stream
+from riskcore.sim.order_rows import account_names
 from riskcore.sim.warn import CLOSES_KEY, TRIGGERS_KEY, warnings_table
 
 TABLE_ORDER = (*EXPECT_TABLES, "events")
@@ -66,21 +67,13 @@ def versions() -> dict[str, str]:
     }
 
 
-def _account_names(rec: RunRecords) -> NameLookup:
-    """Account -> (member, investor) of a run's accounts, for :func:`orders_table`."""
-    index = rec.index
-    return NameLookup(
-        dict(zip(index.accounts, index.member_of_account, strict=True)),
-        dict(zip(index.accounts, index.investor_of_account, strict=True)),
-    )
-
-
 def _orders(
     rec: RunRecords, start: int = 0, stop: int | None = None, names: NameLookup | None = None
 ) -> pl.DataFrame:
     """The ``orders`` table of a run's records (its rows ``start .. stop - 1``; ``names``:
-    :func:`_account_names`, built once when the table is built in slices)."""
-    names = _account_names(rec) if names is None else names
+    :func:`~riskcore.sim.order_rows.account_names`, built once when the table is built in
+    slices)."""
+    names = account_names(rec.index) if names is None else names
     return orders_table(
         rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, names, start=start, stop=stop
     )
@@ -173,8 +166,10 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     at a time, so neither table is ever whole in memory: ``trades`` by its
     :class:`~riskcore.output.stream.TableStream` (the run's own when it wrote its trades as
     it went, ``run_scenario(trades_to=folder / "trades.parquet")``; else one started
-    here), ``orders`` meanwhile, each slice when the Parquet writer asks for it
-    (``pl.defer`` slices streamed by ``sink_parquet``). The fills and the per-message
+    here), ``orders`` by the run's stream started at its last close
+    (``run_scenario(orders_to=folder / "orders.parquet")``), else meanwhile, each slice
+    when the Parquet writer asks for it (``pl.defer`` slices streamed by
+    ``sink_parquet``). The fills and the per-message
     records are released once written. ``warnings`` reads the five ``orders`` columns it
     needs back from the written file. Building the two tables (and waiting for
     ``trades``) counts as ``write`` in ``time_s``. Used by ``riskcore.run(...,
@@ -215,20 +210,30 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
             trades.close()  # the run wrote its trades elsewhere
         trades = trades_stream(out / "trades.parquet", rec.index)
         trades.add(rec.fills)
+    trades.end()  # its last row group is encoded beside the orders, not after them
     path = out / "orders.parquet"
+    orders = rec.orders_written
+    if orders is not None and orders.path != path:
+        orders.close()  # the run wrote its orders elsewhere
+        orders = None
     try:
-        names = _account_names(rec)
-        slices = [
-            pl.defer(partial(_orders, rec, k, k + SLICE, names), schema=SCHEMAS["orders"])
-            for k in range(0, n, SLICE)
-        ]
-        if slices:
-            write_lazy_table(pl.concat(slices), path)
+        if orders is not None:  # being written since the last day's close
+            orders.close()
         else:
-            write_table(_orders(rec), path)
-        del slices
+            names = account_names(rec.index)
+            slices = [
+                pl.defer(partial(_orders, rec, k, k + SLICE, names), schema=SCHEMAS["orders"])
+                for k in range(0, n, SLICE)
+            ]
+            if slices:
+                write_lazy_table(pl.concat(slices), path)
+            else:
+                write_table(_orders(rec), path)
+            del slices
     except BaseException:
         trades.abort()
+        if orders is not None:
+            orders.abort()
         raise
     trades.close()  # a failure propagates (no summary is written)
     rec.fills = rec.fills[:0].copy()  # written: let the fills go

@@ -80,6 +80,50 @@ def test_abort_keeps_the_earlier_table_and_leaves_no_temporary_file(small_groups
         stream.add(fills(1))
 
 
+def test_an_ended_stream_is_renamed_into_place_by_close_only(small_groups, tmp_path):
+    """After ``end`` the last rows are encoded at once, but the file takes its name only
+    in ``close``: until then the earlier table stays."""
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"earlier")
+    stream = TableStream(path, FILL_DTYPE, build, SCHEMAS["trades"], 7)
+    stream.add(fills(10))
+    stream.end()
+    stream._thread.join(timeout=30)  # the writer has finished
+    assert path.read_bytes() == b"earlier" and len(list(tmp_path.glob(".*.tmp"))) == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        stream.add(fills(1))
+    assert stream.close() == 10
+    write.write_table(build(fills(10)), tmp_path / "w.parquet")
+    assert path.read_bytes() == (tmp_path / "w.parquet").read_bytes()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("writer_done", [True, False])
+def test_abort_after_end_keeps_the_earlier_table(writer_done, small_groups, tmp_path):
+    """A run that fails after its trades were complete (``end``) still leaves the earlier
+    table and no temporary file, whether the writer had finished or was still encoding."""
+    gate = threading.Event()
+
+    def slow(records):
+        gate.wait(30)
+        return build(records)
+
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"earlier")
+    stream = TableStream(path, FILL_DTYPE, slow, SCHEMAS["trades"], 7)
+    stream.add(fills(20))
+    stream.end()
+    if writer_done:
+        gate.set()
+        stream._thread.join(timeout=30)
+    aborting = threading.Thread(target=stream.abort)
+    aborting.start()
+    gate.set()
+    aborting.join(30)
+    assert path.read_bytes() == b"earlier"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def test_a_failing_build_is_raised_by_close(small_groups, tmp_path):
     def bad(records):
         raise ValueError("no table today")
@@ -139,6 +183,7 @@ def test_groups_copy_only_what_spans_two_batches(small_groups, tmp_path):
     stream.abort()  # a stopped stream: only its grouping is used below
     first, big = fills(3), fills(30, 3)
     stream._queue = queue.Queue()
+    stream._aborting.clear()
     for item in (first, big, stream_module._END):
         stream._queue.put(item)
     groups = list(stream._groups())
