@@ -36,7 +36,7 @@ from riskcore.records import (
     SELL,
     SRC_CLIENT,
 )
-from riskcore.sim.prepare_nb import fill_messages, match_cancels
+from riskcore.sim.prepare_nb import INT32_MAX, fill_messages, match_cancels, table_capacity
 
 OFF_TICK_TOLERANCE = 1e-9
 """Relative tolerance of the whole-ticks test (UNIT-02), as the scenario loader uses."""
@@ -126,27 +126,28 @@ def cancel_targets(orders: pl.DataFrame) -> np.ndarray:
     account = orders["account"]
     if account.dtype != pl.Categorical or account.null_count():
         return _cancel_targets_join(orders)
-    acc = account.to_physical().to_numpy().astype(np.uint64)
+    acc = account.to_physical().to_numpy()  # the names' codes, uint32
     # 32-bit integer ids: the key is the pair itself (account code, id), exact; other ids:
     # the id's hash mixed with the account code, every match confirmed below
     exact = cid.dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16)
     if exact:
-        id_bits = cid.fill_null(0).cast(pl.Int64).to_numpy().astype(np.uint64) & np.uint64(
-            0xFFFFFFFF
-        )
+        id_values = cid.fill_null(0).to_numpy()
 
     def keys(ids: pl.Series, rows: np.ndarray) -> np.ndarray:
-        if exact:
-            return (acc[rows] << np.uint64(32)) | id_bits[rows]
+        account_code = acc[rows].astype(np.uint64)
+        if exact:  # the id's 32 bits beside the account's
+            low = id_values[rows].astype(np.int32).view(np.uint32).astype(np.uint64)
+            return (account_code << np.uint64(32)) | low
         h = ids.gather(rows).hash(seed=0x5EED).to_numpy()
-        return h ^ (acc[rows] * np.uint64(0x9E3779B97F4A7C15))
+        return h ^ (account_code * np.uint64(0x9E3779B97F4A7C15))
 
     key_new, key_cancel = keys(cid, new_rows), keys(tgt, cancel_rows)
-    capacity = 1 << max(4, (2 * len(new_rows) - 1).bit_length())  # at most half full
-    slots = np.full((capacity, 2), -1, dtype=np.int64)
-    if not match_cancels(key_new, new_rows, key_cancel, cancel_rows, slots, out):
+    capacity = table_capacity(len(new_rows))
+    table_keys = np.empty(capacity, dtype=np.uint64)  # read only where a row is set
+    table_rows = np.zeros(capacity, dtype=np.int32 if n < INT32_MAX else np.int64)
+    if not match_cancels(key_new, new_rows, key_cancel, cancel_rows, table_keys, table_rows, out):
         return _cancel_targets_join(orders)  # two ids on one key: match on the text
-    del slots, key_new, key_cancel
+    del table_keys, table_rows, key_new, key_cancel
     if not exact:  # a hash key: confirm every pair on the ids and accounts themselves
         row = cancel_rows[out[cancel_rows] >= 0]
         no = out[row]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskcore.records import (
     BUY,
@@ -194,3 +196,35 @@ def test_flow_messages_built_by_block_equal_the_whole_build(monkeypatch):
     fields = _table_fields(flow)
     assert fields.dtype == TABLE_MSG_DTYPE
     assert fields.tobytes() == _table_fields(whole).tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.sampled_from(["A", "B", "C"]), st.integers(-3, 40) | st.none()),
+        min_size=1,
+        max_size=120,
+    ),
+    st.sampled_from([pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.String]),
+)
+def test_match_07_cancel_targets_equal_a_join_on_the_text(rows, dtype):
+    """Rule: MATCH-07 — pairing cancels through the hash table (exact keys for small
+    integer ids, hashed keys otherwise; slots fetched ahead) names the same earlier order as
+    a plain join on (account, id) as text, or none; a repeated id falls back to the join."""
+    from riskcore.sim.messages import _cancel_targets_join
+
+    seen, flow = set(), []
+    for is_cancel, account, ident in rows:
+        if is_cancel:
+            flow.append(cancel(account=account, target=ident))
+        elif ident is not None and (account, ident) in seen:
+            flow.append(new(account=account))  # ids are unique per account
+        else:
+            seen.add((account, ident))
+            flow.append(new(account=account, client_id=ident))
+    ids = [r["client_id"] for r in flow]
+    df = frame([{**r, "client_id": None} for r in flow]).with_columns(
+        pl.Series("client_id", [None if i is None else str(i) for i in ids]).cast(dtype)
+    )
+    text = df.with_columns(pl.col("client_id").cast(pl.String))
+    assert cancel_targets(df).tolist() == _cancel_targets_join(text).tolist()
