@@ -424,3 +424,18 @@ def test_fill_reservation_is_capped():
     eng = Engine(make_market())
     eng.reserve_fills(10**12)
     assert len(eng._fills) == FILL_BUFFER_MAX
+
+
+def test_order_status_of_a_range_equals_the_status_of_its_numbers(engine_cls):
+    """``order_status_range(a, b)`` gives what ``order_status`` gives for ``a .. b - 1``,
+    numbers the engine never saw included (status 0)."""
+    eng = engine_cls(make_market())
+    msgs = make_messages(
+        [dict(GOOD, price=17500 + k % 3, side=BUY if k % 2 else SELL) for k in range(12)]
+    )
+    eng.submit(msgs)
+    for first, stop in ((0, 12), (3, 7), (5, 5), (10, 40), (10, 5000)):
+        got = eng.order_status_range(first, stop)
+        want = eng.order_status(np.arange(first, stop))
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(np.asarray(g, dtype=np.int64), w), (first, stop)

@@ -529,6 +529,16 @@ class Engine:
             np.where(known, rows[f], 0).astype(np.int64) for f in ("status", "filled", "reason")
         )
 
+    def order_status_range(self, first: int, stop: int) -> tuple[np.ndarray, ...]:
+        """:meth:`order_status` of the order numbers ``first .. stop - 1``, as read-only
+        views of the engine's arrays where it has them all (no copy; int8, int32, int8)."""
+        if not 0 <= first <= stop <= len(self.ords):
+            return self.order_status(np.arange(first, stop))
+        views = tuple(self.ords[f][first:stop] for f in ("status", "filled", "reason"))
+        for v in views:
+            v.flags.writeable = False
+        return views
+
     def self_trades(self) -> np.ndarray:
         """Prevented self-trades per investor (MATCH-05, for WARN-01 ②)."""
         return self.stp.copy()

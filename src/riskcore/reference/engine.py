@@ -499,6 +499,10 @@ class ReferenceEngine:
                 status[i], filled[i], reason[i] = self.outcomes.get(no, (ST_NONE, 0, R_NONE))
         return status, filled, reason
 
+    def order_status_range(self, first: int, stop: int) -> tuple[np.ndarray, ...]:
+        """:meth:`order_status` of the order numbers ``first .. stop - 1``."""
+        return self.order_status(np.arange(first, stop))
+
     def self_trades(self) -> np.ndarray:
         """Prevented self-trades per investor (MATCH-05, for WARN-01)."""
         return np.array(self.prevented, dtype=np.int64)

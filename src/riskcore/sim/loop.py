@@ -958,6 +958,15 @@ def _trade(run: _Run, day: _Day, d: int) -> np.ndarray:
     return idx
 
 
+def _span(*parts: np.ndarray) -> tuple[int, int]:
+    """``(lowest, highest + 1)`` of increasing message numbers in ``parts`` ((0, 0) if
+    none)."""
+    held = [p for p in parts if len(p)]
+    if not held:
+        return 0, 0
+    return min(int(p[0]) for p in held), max(int(p[-1]) for p in held) + 1
+
+
 def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) -> Carry:
     """One trading day from its starting state to the next day's (module docstring)."""
     sc, index, timings = run.sc, run.index, run.timings
@@ -1009,10 +1018,16 @@ def _run_day(run: _Run, d: int, clk: DayClock, carry: Carry, prev_day: dt.date) 
         run.msgs = _table_fields(run.msgs)
 
     t0 = perf_counter()
-    for part in (idx, cidx):
-        run.status[part], run.filled[part], run.reason[part] = engine.order_status(part)
+    first, stop = _span(idx, cidx)
+    if stop - first == len(idx) + len(cidx):  # the day's messages are consecutive
+        states = engine.order_status_range(first, stop)
+        run.status[first:stop], run.filled[first:stop], run.reason[first:stop] = states
+    else:
+        for part in (idx, cidx):
+            run.status[part], run.filled[part], run.reason[part] = engine.order_status(part)
+        del part
     if d == run.msgs_done_after:  # no message is left: the day loop's indexes go
-        del idx, cidx, part
+        del idx, cidx
         run.drop_message_indexes()
         if run.orders_to is not None:
             run.start_orders()  # encoded beside this end of day
