@@ -100,7 +100,6 @@ from riskcore.records import (
     K_AUCTION,
     K_CONTINUOUS,
     K_LIQUIDATION,
-    MSG_DTYPE,
     PHASE_CLOSED,
     SELL,
     SIDE_NAMES,
@@ -129,7 +128,7 @@ from riskcore.sim.build import (
 )
 from riskcore.sim.clock import NS, DayClock, classify, contract_states, day_clocks
 from riskcore.sim.liquidate import DayLiquidation, Desk
-from riskcore.sim.messages import FlowMessages
+from riskcore.sim.messages import BlockReader, FlowMessages
 from riskcore.sim.order_rows import OrderRows, orders_stream, row_records
 from riskcore.sim.summary_nb import book_summary
 
@@ -589,8 +588,8 @@ class _Run:
     """Day index after whose close the engine reads no more messages: ``msgs`` is then cut
     to the fields the tables read (:data:`TABLE_MSG_DTYPE`); ``None`` = kept whole (a run
     that saves its states digests them)."""
-    block: np.ndarray = field(init=False)
-    """The buffer every block of flow messages is built in before the engine reads it."""
+    reader: BlockReader = field(init=False)
+    """Builds the blocks of flow messages the engine reads (the next while it reads one)."""
     status: np.ndarray = field(init=False)
     filled: np.ndarray = field(init=False)
     reason: np.ndarray = field(init=False)
@@ -623,8 +622,9 @@ class _Run:
 
     def drop_message_indexes(self) -> None:
         """Free what the day loop reads messages by (their phases, the day's message
-        numbers, the block buffer) once no message is left: 5 bytes a message."""
-        self.phase, self.block = self.phase[:0].copy(), self.block[:0].copy()
+        numbers, the block reader) once no message is left: 5 bytes a message."""
+        self.reader.close()
+        self.phase = self.phase[:0].copy()
         self.live_idx, self.closed_idx = self.live_idx[:0].copy(), self.closed_idx[:0].copy()
 
     def abort_streams(self) -> None:
@@ -645,8 +645,8 @@ class _Run:
         self.status = np.zeros(n, dtype=np.int8)
         self.filled = np.zeros(n, dtype=np.int32)  # lots: a message's qty is int32
         self.reason = np.zeros(n, dtype=np.int8)
-        # zeroed once: blocks fill every field, so the padding bytes stay zero
-        self.block = np.zeros(min(n, self.options.chunk_messages), dtype=MSG_DTYPE)
+        # its buffers are zeroed once: blocks fill every field, so padding bytes stay zero
+        self.reader = BlockReader(self.msgs, min(n, self.options.chunk_messages))
         self.account_no = {a: i for i, a in enumerate(self.index.accounts)}
         self.contract_no = {c: i for i, c in enumerate(self.index.contracts)}
         self.agents = AgentPlan.of(
@@ -718,15 +718,11 @@ class _Day:
         """Submit messages ``idx`` in ``phase``, in chunks of ``chunk_messages``."""
         run = self.run
         step = run.options.chunk_messages
-        for k in range(0, len(idx), step):
-            part = idx[k : k + step]
-            lo, hi = int(part[0]), int(part[-1]) + 1
+        parts = [idx[k : k + step] for k in range(0, len(idx), step)]
+        blocks = run.reader.read(parts)
+        for part in parts:
             t = perf_counter()
-            # built now, in the run's one block buffer (consecutive numbers, the usual case)
-            if hi - lo == len(part):
-                batch_msgs = run.msgs.block(lo, hi, run.block)
-            else:
-                batch_msgs = run.msgs.take(part, run.block)
+            batch_msgs = next(blocks)  # the next one is built meanwhile
             run.timings["prepare"] += perf_counter() - t
             t = perf_counter()
             batch = self.engine.submit(batch_msgs, phase=phase)
@@ -1274,6 +1270,8 @@ def run_scenario(
     except BaseException:  # no half-written trades or orders table is left behind
         run.abort_streams()
         raise
+    finally:
+        run.reader.close()
 
 
 def _finish(

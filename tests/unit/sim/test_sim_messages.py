@@ -228,3 +228,54 @@ def test_match_07_cancel_targets_equal_a_join_on_the_text(rows, dtype):
     )
     text = df.with_columns(pl.col("client_id").cast(pl.String))
     assert cancel_targets(df).tolist() == _cancel_targets_join(text).tolist()
+
+
+def _flow_of(n: int):
+    from riskcore.sim.messages import FlowMessages
+
+    rows = [
+        new(account="AB"[i % 2], price=3500.0 + 0.2 * (i % 9), qty=i % 5 + 1, client_id=str(i))
+        if i % 4
+        else cancel(account="AB"[i % 2], target=str(i // 2))
+        for i in range(n)
+    ]
+    df = frame(rows)
+    return FlowMessages(df, ACCOUNTS, CONTRACTS, TICK), build_messages(
+        df, ACCOUNTS, CONTRACTS, TICK
+    )
+
+
+def test_block_reader_hands_out_each_block_unchanged_until_the_next():
+    """The reader builds the next block on its helper thread while one is read: every
+    block has the bytes of the whole build and stays so until the next is asked for;
+    non-consecutive parts are gathered."""
+    import time
+
+    from riskcore.sim.messages import BlockReader
+
+    flow, whole = _flow_of(100)
+    parts = [np.arange(0, 30), np.arange(30, 60), np.array([60, 62, 65]), np.arange(66, 100)]
+    reader = BlockReader(flow, 40)
+    seen = []
+    for part, block in zip(parts, reader.read(parts), strict=True):
+        want = whole[part]
+        assert all(np.array_equal(block[f], want[f]) for f in whole.dtype.names)
+        time.sleep(0.01)  # the next block is being built meanwhile, in the other buffer
+        assert all(np.array_equal(block[f], want[f]) for f in whole.dtype.names)
+        seen.append(len(block))
+    assert seen == [30, 30, 3, 34]
+    reader.close()
+
+
+def test_block_reader_stopped_early_leaves_no_build_running():
+    from riskcore.sim.messages import BlockReader
+
+    flow, whole = _flow_of(80)
+    reader = BlockReader(flow, 20)
+    blocks = reader.read([np.arange(k, k + 20) for k in range(0, 80, 20)])
+    first = next(blocks)
+    assert first.tobytes() == whole[:20].tobytes()
+    blocks.close()  # waits for the block being built
+    assert reader._helper is not None and not reader._helper._work_queue.qsize()
+    reader.close()
+    assert reader._helper is None and reader.msgs is None
