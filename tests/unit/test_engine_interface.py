@@ -358,7 +358,7 @@ def test_pool_grows_from_one_slot_and_reuses_freed_slots():
     again["order_no"] = 51
     eng.submit(again)
     assert eng.ctr[C_POOL_TOP] == 50  # slot of order 7 reused, no fresh one taken
-    assert eng.ords["slot"][51] == 7
+    assert eng.ords["slot_plus_1"][51] == 7 + 1
     eng.check()
     assert len(eng.book()) == 50
 

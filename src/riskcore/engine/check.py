@@ -53,7 +53,8 @@ def check_engine(eng) -> None:
                     assert o["contract"] == c and o["side"] == side, f"slot {slot}: wrong list"
                     assert o["price"] == lo + i, f"slot {slot}: at the wrong price level"
                     assert o["leaves"] > 0, f"slot {slot}: resting with no leaves"
-                    assert eng.ords["slot"][o["order_no"]] == slot, f"slot {slot}: order map"
+                    mapped = eng.ords["slot_plus_1"][o["order_no"]] - 1
+                    assert mapped == slot, f"slot {slot}: order map"
                     total += int(o["leaves"])
                     count += 1
                     live_slots.append(slot)
@@ -69,7 +70,7 @@ def check_engine(eng) -> None:
     live = np.array(live_slots, dtype=np.int64)
     assert len(np.unique(live)) == len(live), "an order is reachable twice"
     assert len(live) == eng.ctr[C_N_LIVE], f"live count {eng.ctr[C_N_LIVE]} != {len(live)}"
-    assert np.count_nonzero(eng.ords["slot"] != -1) == len(live), "order map has stale entries"
+    assert np.count_nonzero(eng.ords["slot_plus_1"]) == len(live), "order map has stale entries"
     free, slot = 0, int(eng.ctr[C_FREE_HEAD])
     while slot != -1:
         free += 1

@@ -113,7 +113,7 @@ class Engine:
     -----
     Semantics: ``docs/engine-semantics.md``. Rules: MATCH-01..07, LIMIT-03, MARGIN-01..03,
     POS-01..04, UNIT-01/02. Memory: 40 bytes per pool slot (resting orders only) plus
-    10 bytes per order number for the per-order status arrays.
+    12 bytes per order number for the per-order status arrays.
 
     A large batch uses a second core: a batch of at least
     :data:`~riskcore.engine.validate_nb.SPLIT_MIN` messages is checked in two halves at
@@ -204,14 +204,13 @@ class Engine:
         """Make room for the per-order states of order numbers ``0 .. n_orders - 1`` now.
 
         The arrays otherwise double when an order number beyond them arrives; a caller that
-        knows the day's message count allocates once (10 bytes per order number).
+        knows the day's message count allocates once (12 bytes per order number).
         """
         n = len(self.ords)
         if n_orders <= n:
             return
-        ords = np.zeros(int(n_orders), dtype=ORDER_STATE_DTYPE)
+        ords = np.zeros(int(n_orders), dtype=ORDER_STATE_DTYPE)  # zeros: never seen
         ords[:n] = self.ords
-        ords["slot"][n:] = -1
         self.ords = ords
 
     def reserve_fills(self, n_fills: int) -> None:
@@ -423,7 +422,7 @@ class Engine:
     def live_orders(self) -> np.ndarray:
         """Every resting order (``LIVE_ORDER_DTYPE``), in :meth:`book` order: per contract,
         bids best first, then asks best first, FIFO within a level."""
-        slots = [int(self.ords["slot"][no]) for _, _, _, no, _ in self.book()]
+        slots = [int(self.ords["slot_plus_1"][no]) - 1 for _, _, _, no, _ in self.book()]
         pool = self.pool[np.asarray(slots, dtype=np.int64)]
         out = np.zeros(len(slots), dtype=LIVE_ORDER_DTYPE)
         for name in LIVE_ORDER_DTYPE.names:

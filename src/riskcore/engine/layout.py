@@ -31,10 +31,11 @@ ORDER_DTYPE = np.dtype(
     align=True,
 )
 
-# What the engine knows of every order number it has seen: 12 bytes per order number.
+# What the engine knows of every order number it has seen: 12 bytes per order number. All
+# zeros is "never seen", so fresh (zeroed) memory needs no pass to mark it.
 ORDER_STATE_DTYPE = np.dtype(
     [
-        ("slot", "i4"),  # pool slot while resting, else -1
+        ("slot_plus_1", "i4"),  # pool slot + 1 while resting, else 0
         ("filled", "i4"),  # lots filled
         ("status", "i1"),  # ST_*
         ("reason", "i1"),  # R_* (reject reason or cancel cause)

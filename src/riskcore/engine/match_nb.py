@@ -196,7 +196,7 @@ def cancel_resting(
     ono = pool[slot].order_no
     ords[ono].status = ST_CANCELLED
     ords[ono].reason = reason
-    ords[ono].slot = -1
+    ords[ono].slot_plus_1 = 0
     emit_event(events, ctr, ts, ono, a, c, leaves, 0, EV_CANCELLED, reason, side)
     slot_free(pool, ctr, slot)
 
@@ -210,7 +210,7 @@ def fill_resting(slot, q, lv, g, pool, cs, ords, ctr):
     ords[ono].filled += q
     if pool[slot].leaves == 0:
         ords[ono].status = ST_FILLED
-        ords[ono].slot = -1
+        ords[ono].slot_plus_1 = 0
         level_unlink(lv, pool, g, slot)
         c = pool[slot].contract
         if lv[g].count == 0:
@@ -484,7 +484,7 @@ def new_message(
     idx = limit - cs[c].ladder_lo
     level_append(bid_lv if side == BUY else ask_lv, pool, cs[c].base + idx, slot)
     note_level_added(cs, c, side, idx)
-    ords[ono].slot = slot
+    ords[ono].slot_plus_1 = slot + 1
 
 
 @njit_inline
@@ -501,7 +501,7 @@ def cancel_message(m, phase, pool, bid_lv, ask_lv, cs, acct, pos, inv, mem, ords
     else:
         t = m.target
         if t >= 0 and t < len(ords):
-            slot = ords[t].slot
+            slot = ords[t].slot_plus_1 - 1
         if slot == -1 or pool[slot].account != m.account:
             reason = R_UNKNOWN_ORDER
     if reason != 0:

@@ -72,7 +72,7 @@ def prefetch_ahead(msgs, k, ords, pool, acct, pos, inv):
         if msgs[j].action == CANCEL:
             t = msgs[j].target
             if 0 <= t < len(ords):
-                s = ords[t].slot
+                s = ords[t].slot_plus_1 - 1
                 if s >= 0:
                     prefetch(pool, s)
         else:
@@ -84,7 +84,7 @@ def prefetch_ahead(msgs, k, ords, pool, acct, pos, inv):
     if j < n and msgs[j].action == CANCEL:
         t = msgs[j].target
         if 0 <= t < len(ords):
-            s = ords[t].slot
+            s = ords[t].slot_plus_1 - 1
             if s >= 0:
                 if pool[s].prev >= 0:
                     prefetch(pool, pool[s].prev)
