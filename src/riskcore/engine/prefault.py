@@ -9,8 +9,9 @@ messages, 233 MB of events) that is 8-15 % of the batch, spent on the matching c
 keeps each buffer mapped a little ahead of the kernel's write position (the row counter
 the kernel advances) with ``madvise(MADV_POPULATE_WRITE)``: the pages are faulted in as a
 write would, but no byte is read or written, so running beside the kernel's own writes
-changes nothing the kernel sees. It stays :data:`AHEAD_BYTES` ahead, not further, so pages
-the batch never writes still cost no memory.
+changes nothing the kernel sees. It stays :data:`AHEAD_BYTES` ahead, not further, and
+when the kernel returns, the pages it faulted in but the kernel never reached are given back
+(``MADV_DONTNEED``), so pages the batch never writes still cost no memory.
 
 It needs Linux 5.14 or later. Elsewhere, or where the call is refused, :func:`available`
 is false and the engine runs without it: results are the same, only the page faults stay
@@ -26,6 +27,7 @@ import threading
 
 import numpy as np
 
+MADV_DONTNEED = 4  # linux/mman.h
 MADV_POPULATE_WRITE = 23  # linux/mman.h (Linux 5.14)
 PAGE = 4096
 AHEAD_BYTES = 16 << 20
@@ -60,16 +62,28 @@ def available() -> bool:
     return _MADVISE is not None
 
 
+def _whole_pages(buf: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    """Addresses of the whole pages within bytes ``[lo, hi)`` of contiguous ``buf``."""
+    base = buf.ctypes.data
+    start = -(-(base + max(lo, 0)) // PAGE) * PAGE
+    return start, max(start, (base + min(hi, buf.nbytes)) // PAGE * PAGE)
+
+
 def populate(buf: np.ndarray, lo: int, hi: int) -> None:
     """Fault in the whole pages within bytes ``[lo, hi)`` of contiguous ``buf`` for writing,
     without changing a byte (a page only partly inside is left to the writer)."""
-    if _MADVISE is None:
-        return
-    base = buf.ctypes.data
-    start = -(-(base + max(lo, 0)) // PAGE) * PAGE
-    stop = (base + min(hi, buf.nbytes)) // PAGE * PAGE
-    if stop > start:
+    start, stop = _whole_pages(buf, lo, hi)
+    if _MADVISE is not None and stop > start:
         _MADVISE(start, stop - start, MADV_POPULATE_WRITE)  # a refusal only costs the faults
+
+
+def release(buf: np.ndarray, lo: int, hi: int) -> None:
+    """Give back the memory of the whole pages within bytes ``[lo, hi)`` of ``buf``, which
+    hold nothing anyone reads (faulted in ahead but never written): they cost no memory
+    again until written, and read as zeros."""
+    start, stop = _whole_pages(buf, lo, hi)
+    if _MADVISE is not None and stop > start:
+        _MADVISE(start, stop - start, MADV_DONTNEED)
 
 
 class Prefaulter:
@@ -92,6 +106,7 @@ class Prefaulter:
         self._targets = [(buf, int(i)) for buf, i in targets if buf.nbytes > PAGE]
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._mapped = [0] * len(self._targets)  # bytes of each buffer faulted in so far
 
     def __enter__(self) -> Prefaulter:
         if available() and self._targets:
@@ -104,9 +119,11 @@ class Prefaulter:
         if self._thread is not None:
             self._done.set()
             self._thread.join()
+            for (buf, i), mapped in zip(self._targets, self._mapped, strict=True):
+                release(buf, int(self._counters[i]) * buf.itemsize, mapped)  # never written
 
     def _run(self) -> None:
-        mapped = [0] * len(self._targets)
+        mapped = self._mapped
         while True:
             for k, (buf, i) in enumerate(self._targets):
                 at = int(self._counters[i]) * buf.itemsize

@@ -156,13 +156,15 @@ class TableStream:
 
         while True:
             item = self._queue.get()
-            if item is _ABORT:
+            if item is _ABORT or self._aborting.is_set():
                 raise StreamAborted("aborted")
             if item is _END:
                 break
             pending.append(item)
             held += len(item)
             while held >= self.rows_per_group:
+                if self._aborting.is_set():  # a large item: stop between its groups
+                    raise StreamAborted("aborted")
                 yield take(self.rows_per_group)
         if held and not self._aborting.is_set():
             yield take(held)

@@ -372,6 +372,8 @@ def _lookup_rows(codes: np.ndarray, lut: np.ndarray, missing: int) -> np.ndarray
         table[: len(lut)] = lut  # a negative int8 reads as a byte >= 128: missing
         return table[codes.view(np.uint8)]
     codes = codes.astype(np.int64, copy=False)
+    if len(lut) == 0:
+        return np.full(len(codes), missing, dtype=np.uint32)
     ok = (codes >= 0) & (codes < len(lut))
     return np.where(ok, lut[np.where(ok, codes, 0)], np.uint32(missing))
 

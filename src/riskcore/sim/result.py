@@ -213,10 +213,10 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     trades.end()  # its last row group is encoded beside the orders, not after them
     path = out / "orders.parquet"
     orders = rec.orders_written
-    if orders is not None and orders.path != path:
-        orders.close()  # the run wrote its orders elsewhere
-        orders = None
     try:
+        if orders is not None and orders.path != path:
+            orders.close()  # the run wrote its orders elsewhere
+            orders = None
         if orders is not None:  # being written since the last day's close
             orders.close()
         else:

@@ -80,6 +80,10 @@ def test_codes_of_any_integer_type_give_the_same_names(dtype):
     assert cat.dtype == pl.Categorical and cat.cast(pl.String).to_list() == expect
 
 
+def test_codes_into_an_empty_table_are_null():
+    assert names(np.array([0, 5, -1], dtype=np.int64), ()).to_list() == [None, None, None]
+
+
 def test_enum_codes_of_names_outside_the_enum_are_null():
     side = pl.Enum(["buy", "sell"])
     s = enum_codes(np.array([0, 1, 2, 3], dtype=np.int8), (None, "buy", "sell", "hold"), side)

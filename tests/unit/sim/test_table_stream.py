@@ -124,6 +124,33 @@ def test_abort_after_end_keeps_the_earlier_table(writer_done, small_groups, tmp_
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_abort_stops_between_the_groups_of_one_large_item(small_groups, tmp_path):
+    """An abort does not encode the rest of a large batch first (the whole ``orders`` flow
+    is one item): the writer stops at its next group."""
+    gate, calls = threading.Event(), []
+
+    def held(records):
+        calls.append(len(records))
+        gate.wait(30)
+        return build(records)
+
+    stream = TableStream(tmp_path / "t.parquet", FILL_DTYPE, held, SCHEMAS["trades"], 7)
+    stream.add(fills(7 * 50))
+    stream.end()
+    deadline = time.monotonic() + 30
+    while not calls and time.monotonic() < deadline:  # the writer holds its first group
+        time.sleep(0.01)
+    aborting = threading.Thread(target=stream.abort)
+    aborting.start()
+    while not stream._aborting.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    gate.set()
+    aborting.join(30)
+    assert len(calls) <= 2  # not the 50 groups
+    assert not (tmp_path / "t.parquet").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def test_a_failing_build_is_raised_by_close(small_groups, tmp_path):
     def bad(records):
         raise ValueError("no table today")
