@@ -108,13 +108,6 @@ def write_table(df: pl.DataFrame, path: Path) -> None:
     write_atomic(Path(path), lambda fh: df.write_parquet(fh, **PARQUET_OPTIONS))
 
 
-def write_lazy_table(lf: pl.LazyFrame, path: Path) -> None:
-    """Write one table from a LazyFrame as Parquet, atomically, with
-    :data:`PARQUET_OPTIONS`, streaming: e.g. a concatenation of ``pl.defer`` slices is
-    built and written one slice at a time (the whole table is never in memory)."""
-    write_atomic(Path(path), lambda fh: lf.sink_parquet(fh, **PARQUET_OPTIONS))
-
-
 def write_json(data: Mapping[str, Any], path: Path) -> None:
     """Write ``data`` as indented JSON (UTF-8), atomically."""
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -614,11 +614,10 @@ class _Run:
     def start_orders(self) -> None:
         """Write the flow's ``orders`` rows on the other core from now on (they are final:
         the last day has closed); the liquidation desk's rows follow after the run."""
-        self.order_rows = OrderRows(
-            self.index, self.orders, self.msgs, self.status, self.filled, self.reason
-        )
-        self.orders_out = orders_stream(self.orders_to, self.order_rows)
-        self.orders_out.add(row_records(self.orders.height))
+        self.orders_out, self.order_rows = orders_stream(
+            self.orders_to, self.index, self.orders, self.msgs, self.status, self.filled,
+            self.reason,
+        )  # fmt: skip
 
     def drop_message_indexes(self) -> None:
         """Free what the day loop reads messages by (their phases, the day's message

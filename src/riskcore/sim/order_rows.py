@@ -4,8 +4,9 @@ Every order is good for the day, so the flow's order rows are final at the close
 run's last trading day, while its end of day (settlement, margin calls, reports) still has
 to run on one core. A run saved to a folder therefore starts writing ``orders`` then
 (:func:`orders_stream`, a :class:`~riskcore.output.stream.TableStream` on the other core),
-and the liquidation desk's rows, numbered after the flow's, join after the run. The file
-has the bytes of the table built whole (same rows, same row groups).
+and the liquidation desk's rows, numbered after the flow's, join after the run; records
+saved later start one when they are saved. The file has the bytes of the table built whole
+(same rows, same row groups), one row group built at a time.
 """
 
 from __future__ import annotations
@@ -61,11 +62,17 @@ class OrderRows:
         return orders_table(*self._arrays, self.names, start=start, stop=self.built)
 
 
-def orders_stream(path: Path, rows: OrderRows) -> TableStream:
-    """The ``orders`` table, written to ``path`` as rows are added (:data:`ROW_DTYPE`)."""
-    return TableStream(path, ROW_DTYPE, rows.build, SCHEMAS["orders"])
+def orders_stream(
+    path: Path, index: Index, orders, msgs, status, filled, reason
+) -> tuple[TableStream, OrderRows]:
+    """The ``orders`` table written to ``path`` from these arrays (:class:`OrderRows`), its
+    rows so far added; further rows are added as :func:`row_records`."""
+    rows = OrderRows(index, orders, msgs, status, filled, reason)
+    stream = TableStream(path, ROW_DTYPE, rows.build, SCHEMAS["orders"])
+    stream.add(row_records(orders.height))
+    return stream, rows
 
 
 def row_records(n: int) -> np.ndarray:
-    """``n`` rows to add to an :func:`orders_stream`."""
+    """``n`` more rows to add to an :func:`orders_stream`."""
     return np.empty(n, dtype=ROW_DTYPE)

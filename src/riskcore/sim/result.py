@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import platform
 from collections.abc import Mapping
-from functools import partial
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
@@ -28,19 +27,17 @@ import numpy as np
 import polars as pl
 
 from riskcore.output.tables import (
-    SCHEMAS,
-    NameLookup,
     events_table,
     market_states_table,
     orders_table,
     prices_table,
     trades_table,
 )
-from riskcore.output.write import PARQUET_OPTIONS, write_lazy_table, write_run, write_table
+from riskcore.output.write import write_run
 from riskcore.records import MARKET_STATE_DTYPE
 from riskcore.scenario import EXPECT_TABLES, Scenario
 from riskcore.sim.loop import RunRecords, trades_stream
-from riskcore.sim.order_rows import account_names
+from riskcore.sim.order_rows import account_names, orders_stream
 from riskcore.sim.warn import CLOSES_KEY, TRIGGERS_KEY, warnings_table
 
 TABLE_ORDER = (*EXPECT_TABLES, "events")
@@ -67,20 +64,12 @@ def versions() -> dict[str, str]:
     }
 
 
-def _orders(
-    rec: RunRecords, start: int = 0, stop: int | None = None, names: NameLookup | None = None
-) -> pl.DataFrame:
-    """The ``orders`` table of a run's records (its rows ``start .. stop - 1``; ``names``:
-    :func:`~riskcore.sim.order_rows.account_names`, built once when the table is built in
-    slices)."""
-    names = account_names(rec.index) if names is None else names
-    return orders_table(
-        rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, names, start=start, stop=stop
-    )
+def _orders(rec: RunRecords) -> pl.DataFrame:
+    """The ``orders`` table of a run's records."""
+    names = account_names(rec.index)
+    return orders_table(rec.orders, rec.msgs, rec.status, rec.filled, rec.reason, names)
 
 
-SLICE = PARQUET_OPTIONS["row_group_size"]
-"""Rows of ``orders`` and ``trades`` built at a time by :func:`save_records` (a row group)."""
 WARNING_ORDER_COLUMNS = ("day", "investor", "action", "filled", "source")
 """The ``orders`` columns the ``warnings`` table reads (read back from the written file)."""
 
@@ -162,14 +151,11 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
     """Build and write a run's tables one at a time, then ``folder/summary.json``.
 
     The run folder of :meth:`Result.save` (same files, same bytes) in far less memory:
-    ``trades`` and ``orders`` are built and written one row group (:data:`SLICE` rows)
-    at a time, so neither table is ever whole in memory: ``trades`` by its
-    :class:`~riskcore.output.stream.TableStream` (the run's own when it wrote its trades as
-    it went, ``run_scenario(trades_to=folder / "trades.parquet")``; else one started
-    here), ``orders`` by the run's stream started at its last close
-    (``run_scenario(orders_to=folder / "orders.parquet")``), else meanwhile, each slice
-    when the Parquet writer asks for it (``pl.defer`` slices streamed by
-    ``sink_parquet``). The fills and the per-message
+    ``trades`` and ``orders`` are built and written one row group at a time, so neither
+    table is ever whole in memory, each by a :class:`~riskcore.output.stream.TableStream`:
+    the run's own when it wrote the table as it went
+    (``run_scenario(trades_to=folder / "trades.parquet", orders_to=folder /
+    "orders.parquet")``), else one started here. The fills and the per-message
     records are released once written. ``warnings`` reads the five ``orders`` columns it
     needs back from the written file. Building the two tables (and waiting for
     ``trades``) counts as ``write`` in ``time_s``. Used by ``riskcore.run(...,
@@ -217,19 +203,11 @@ def save_records(rec: RunRecords, folder: str | Path, load_time: float = 0.0) ->
         if orders is not None and orders.path != path:
             orders.close()  # the run wrote its orders elsewhere
             orders = None
-        if orders is not None:  # being written since the last day's close
-            orders.close()
-        else:
-            names = account_names(rec.index)
-            slices = [
-                pl.defer(partial(_orders, rec, k, k + SLICE, names), schema=SCHEMAS["orders"])
-                for k in range(0, n, SLICE)
-            ]
-            if slices:
-                write_lazy_table(pl.concat(slices), path)
-            else:
-                write_table(_orders(rec), path)
-            del slices
+        if orders is None:  # not being written since the last day's close: from now
+            orders, _ = orders_stream(
+                path, rec.index, rec.orders, rec.msgs, rec.status, rec.filled, rec.reason
+            )
+        orders.close()
     except BaseException:
         trades.abort()
         if orders is not None:
