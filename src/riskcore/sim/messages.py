@@ -195,9 +195,10 @@ class FlowMessages:
     Holds what every row needs (cancel targets, contract indices, the code tables of the
     text columns, the flow's own columns) and fills a block of messages from them on demand
     (:func:`riskcore.sim.prepare_nb.fill_messages`). A run never holds all its 56-byte
-    messages: 20 million rows would be 1.1 GB, these inputs are about 0.3 GB, and one
-    block's buffer is reused for every block the engine reads. Every block has the bytes of
-    the same rows of :func:`build_messages` (padding zeroed), so digests agree.
+    messages: 20 million rows would be 1.1 GB, these inputs are about 0.3 GB, and the
+    blocks the engine reads are built in two buffers that take turns (:class:`BlockReader`).
+    Every block has the bytes of the same rows of :func:`build_messages` (padding zeroed),
+    so digests agree.
 
     Parameters
     ----------
@@ -301,9 +302,12 @@ class FlowMessages:
         return msgs
 
     def take(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Messages ``rows`` (increasing message numbers), built over their span."""
-        lo = int(rows[0])
-        return self.block(lo, int(rows[-1]) + 1, out)[np.asarray(rows) - lo]
+        """Messages ``rows`` (increasing message numbers): :meth:`block` of them when they
+        are consecutive (in ``out``), else gathered from the block of their span."""
+        lo, hi = int(rows[0]), int(rows[-1]) + 1
+        if hi - lo == len(rows):
+            return self.block(lo, hi, out)
+        return self.block(lo, hi, out)[np.asarray(rows) - lo]
 
     def blocks(self, stop: int, size: int = _CHUNK):
         """Messages ``0 .. stop - 1`` as consecutive zeroed blocks of ``size`` rows."""
@@ -333,25 +337,20 @@ class BlockReader:
         self._buffers = [np.zeros(size, dtype=MSG_DTYPE) for _ in range(2)]
         self._helper: ThreadPoolExecutor | None = None
 
-    def build(self, rows: np.ndarray, buffer: np.ndarray) -> np.ndarray:
-        """Messages ``rows`` (increasing), in ``buffer`` when they are consecutive."""
-        lo, hi = int(rows[0]), int(rows[-1]) + 1
-        if hi - lo == len(rows):
-            return self.msgs.block(lo, hi, buffer)
-        return self.msgs.take(rows, buffer)
-
     def read(self, parts: list[np.ndarray]) -> Iterator[np.ndarray]:
         """The messages of each of ``parts`` in turn (see the class notes)."""
         coming: Future | None = None
         for i, rows in enumerate(parts):
             if coming is None:
-                block = self.build(rows, self._buffers[i % 2])
+                block = self.msgs.take(rows, self._buffers[i % 2])
             else:
                 block, coming = coming.result(), None
             if i + 1 < len(parts):
                 if self._helper is None:
                     self._helper = ThreadPoolExecutor(1, thread_name_prefix="riskcore-blocks")
-                coming = self._helper.submit(self.build, parts[i + 1], self._buffers[(i + 1) % 2])
+                coming = self._helper.submit(
+                    self.msgs.take, parts[i + 1], self._buffers[(i + 1) % 2]
+                )
             try:
                 yield block
             except GeneratorExit:
