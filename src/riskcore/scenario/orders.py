@@ -244,42 +244,65 @@ def _timestamps(df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
 def _names(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = False) -> pl.Series:
     """A text column as ``Categorical`` (blanks stripped, empty -> null), without going
     through one Python string per row: Categorical and Enum columns are checked and fixed on
-    their distinct values only."""
+    their distinct values only, and an Enum becomes Categorical by a gather of its codes."""
     s = df[col]
     dtype = s.dtype
-    if dtype == pl.Categorical or isinstance(dtype, pl.Enum):
-        cat = s.cast(pl.Categorical) if isinstance(dtype, pl.Enum) else s
-        if isinstance(dtype, pl.Enum):  # its fixed list of values: no pass over the column
-            u = pl.Series(dtype.categories.to_list(), dtype=pl.String)
-        else:
-            u = cat.unique().drop_nulls().cast(pl.String)
-        if bool(((u != u.str.strip_chars()) | (u == "")).any()):
-            return _stripped(cat.cast(pl.String)).cast(pl.Categorical)
-        return cat
+    if isinstance(dtype, pl.Enum):  # its fixed list of values: no pass over the column
+        u = pl.Series(dtype.categories.to_list(), dtype=pl.String)
+        if _has_blanks(u):
+            return _stripped(s.cast(pl.String)).cast(pl.Categorical)
+        return u.cast(pl.Categorical).gather(s.to_physical()).alias(s.name)
+    if dtype == pl.Categorical:
+        if _has_blanks(_distinct(s)):
+            return _stripped(s.cast(pl.String)).cast(pl.Categorical)
+        return s
     return _text(df, col, errs, allow_int).cast(pl.Categorical)
 
 
-def _enum(s: pl.Series, keep: pl.Series, enum: pl.Enum) -> pl.Series:
-    """``s`` (Categorical) as ``enum`` where ``keep`` (values already checked), else null."""
-    if s.dtype == enum:  # values of the vocabulary already: only blank where not kept
+def _has_blanks(names: pl.Series) -> bool:
+    """True if a text value has surrounding blanks or is empty."""
+    return bool(((names != names.str.strip_chars()) | (names == "")).any())
+
+
+def _distinct(s: pl.Series) -> pl.Series:
+    """The distinct non-null values of a Categorical column, as text (marked by their
+    codes: one pass, no hashing)."""
+    codes = s.to_physical()
+    codes = (codes.drop_nulls() if codes.null_count() else codes).to_numpy()
+    if len(codes) == 0:
+        return pl.Series(s.name, [], dtype=pl.String)
+    seen = np.zeros(int(codes.max()) + 1, dtype=bool)
+    seen[codes] = True
+    present = pl.Series(s.name, np.flatnonzero(seen).astype(codes.dtype))
+    return present.cat.to(pl.Categorical).cast(pl.String)
+
+
+def _enum(s: pl.Series, keep: pl.Series, enum: pl.Enum, null_as: str | None = None) -> pl.Series:
+    """``s`` (Categorical or Enum) as ``enum`` where ``keep`` (values already checked), else
+    null; a null of ``s`` counts as ``null_as``. Codes are mapped by a table over the
+    codes of ``s`` (one byte a row), not by text."""
+    cats = list(enum.categories)
+    if s.dtype == enum and null_as is None:  # values of the vocabulary: only blank where not kept
         if not bool((~keep & s.is_not_null()).any()):
             return s
         return s.zip_with(keep.fill_null(False), pl.Series(s.name, [None], dtype=enum)).alias(
             s.name
         )
-    cats = list(enum.categories)
     if isinstance(s.dtype, pl.Enum):  # codes 0..k-1 name its categories: no pass for them
-        lut = np.array([cats.index(v) if v in cats else -1 for v in s.dtype.categories.to_list()])
-        lut = lut.astype(np.int64) if len(lut) else np.full(1, -1, dtype=np.int64)
+        names = s.dtype.categories.to_list()
+        phys_of = list(range(len(names)))
     else:
         u = s.unique().drop_nulls()
-        lut = np.full(int(u.to_physical().max() or 0) + 1 if len(u) else 1, -1, dtype=np.int64)
-        for phys, name in zip(u.to_physical().to_list(), u.cast(pl.String).to_list(), strict=True):
-            lut[phys] = cats.index(name) if name in cats else -1
-    phys = s.to_physical().fill_null(len(lut)).to_numpy()
-    code = np.append(lut, -1)[np.minimum(phys, len(lut))]
-    code = np.where(keep.fill_null(False).to_numpy() & (code >= 0), code, -1)
-    out = pl.Series(s.name, code.astype(np.int16)).cast(pl.UInt8, strict=False)
+        names, phys_of = u.cast(pl.String).to_list(), u.to_physical().to_list()
+    lut = np.full(max(phys_of, default=-1) + 2, -1, dtype=np.int8)  # last entry: null
+    for phys, name in zip(phys_of, names, strict=True):
+        lut[phys] = cats.index(name) if name in cats else -1
+    if null_as is not None:
+        lut[-1] = cats.index(null_as)
+    phys = s.to_physical()
+    phys = (phys.fill_null(len(lut) - 1) if phys.null_count() else phys).to_numpy()
+    code = np.where(keep.fill_null(False).to_numpy(), lut[phys], np.int8(-1))
+    out = pl.Series(s.name, code).cast(pl.UInt8, strict=False)  # -1 -> null
     return out.cat.to(enum).alias(s.name)
 
 
@@ -297,6 +320,10 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
     if len(ids) == 0:
         return True
     lo, hi, top = ids.min(), ids.max(), acc.max()
+    if lo is not None and hi - lo < 4 * len(ids) + 1024 and hi < 1 << 63:
+        # dense numbers (e.g. row numbers): unique at all is unique per account, by a count
+        if int(np.bincount((ids.cast(pl.Int64) - lo).to_numpy()).max()) == 1:
+            return True
     if lo is not None and lo >= 0 and hi < 1 << 40 and top is not None and top < 1 << 23:
         key = acc.cast(pl.UInt64) * (1 << 40) + ids.cast(pl.UInt64)  # one integer per pair
         key = np.sort(key.to_numpy())  # sorted, a repeat sits beside its twin
@@ -472,8 +499,8 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
     del client_id, target
     if integer_ids:
         lo, hi = ids.min(), ids.max()
-        if lo is None or (lo >= -(2**31) and hi < 2**31):
-            ids = ids.cast(pl.Int32)
+        if lo is None or (lo >= -(2**31) and hi < 2**31):  # in range: wrapping is exact
+            ids = pl.select(pl.lit(ids).cast(pl.Int32, wrap_numerical=True)).to_series()
 
     def only(s: pl.Series | None, keep: pl.Series, dtype: pl.DataType) -> pl.Series:
         """``s`` where ``keep`` is true, null elsewhere (no copy when nothing to blank)."""
@@ -491,7 +518,7 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
             "symbol": only(symbol, is_new, pl.Categorical),
             "side": _enum(side, is_new, SIDE_ENUM),
             "offset": _enum(offset, is_new, OFFSET_ENUM),
-            "type": _enum(typ.fill_null("limit"), is_new, TYPE_ENUM),
+            "type": _enum(typ, is_new, TYPE_ENUM, null_as="limit"),
             "price": only(price, is_new, pl.Float64),
             "qty": only(qty, is_new, pl.Int64),
             "client_id": ids.alias("client_id"),

@@ -146,6 +146,73 @@ def test_parquet_datetime_column(files):
     assert_frame_equal(csv, pq.with_columns(norm.cast(pl.Categorical)))
 
 
+def test_parquet_enum_and_categorical_columns_give_the_csv_frame(files):
+    """Categorical and Enum columns (categories in another order, unused ones, a null type
+    on a new order = limit) load as the same frame as their text."""
+    csv_text = FLOW_CSV + "2015-08-24 09:33:00,C001,IF1509,sell,open,,3500.0,1,f3,,\n"
+    csv = files.load(flow_scenario("flow.csv"), flow__csv=csv_text).orders
+    df = pl.read_csv(csv_text.encode(), infer_schema=False).with_columns(
+        pl.col("price").cast(pl.Float64),
+        pl.col("qty").cast(pl.Int32),
+        pl.col("account").cast(pl.Categorical),
+        pl.col("symbol").cast(pl.Enum(["IH1509", "IF1509"])),
+        pl.col("side").cast(pl.Enum(["sell", "buy"])),
+        pl.col("offset").cast(pl.Enum(["close", "open"])),
+        pl.col("type").cast(pl.Enum(["fak", "market", "limit"])),
+    )
+    df.write_parquet(files.root / "flow.parquet")
+    pq = files.load(flow_scenario("flow.parquet")).orders
+    norm = pl.col("origin").cast(pl.String).str.replace("flow.parquet", "flow.csv", literal=True)
+    assert_frame_equal(csv, pq.with_columns(norm.cast(pl.Categorical)))
+    assert pq.filter(pl.col("client_id") == "f3")["type"].to_list() == ["limit"]
+
+
+def test_parquet_names_with_blanks_are_stripped(files):
+    df = pl.read_csv(FLOW_CSV.encode(), infer_schema=False).with_columns(
+        pl.col("price").cast(pl.Float64),
+        pl.col("qty").cast(pl.Int32),
+        pl.col("account").str.replace("C002", " C002 ").cast(pl.Categorical),
+        pl.col("symbol").str.replace("IF1509", "IF1509 ").cast(pl.Enum(["IF1509 "])),
+    )
+    df.write_parquet(files.root / "flow.parquet")
+    flow = files.load(flow_scenario("flow.parquet")).orders.filter(
+        pl.col("origin") == "flow.parquet"
+    )
+    assert set(flow["account"].to_list()) == {"C001", "C002"}
+    assert set(flow["symbol"].drop_nulls().to_list()) == {"IF1509"}
+
+
+def _integer_id_flow(path, accounts: list[str], ids: list[int]) -> None:
+    n = len(ids)
+    pl.DataFrame(
+        {
+            "at": [f"2015-08-24 09:3{k}:00" for k in range(n)],
+            "account": accounts,
+            "symbol": ["IF1509"] * n,
+            "side": ["buy"] * n,
+            "offset": ["open"] * n,
+            "price": [3500.0] * n,
+            "qty": [1] * n,
+            "id": pl.Series(ids, dtype=pl.Int64),
+        }
+    ).write_parquet(path)
+
+
+def test_integer_ids_may_repeat_across_accounts(files):
+    _integer_id_flow(files.root / "flow.parquet", ["C001", "C001", "C002", "C002"], [1, 2, 3, 2])
+    flow = files.load(flow_scenario("flow.parquet")).orders.filter(
+        pl.col("origin") == "flow.parquet"
+    )
+    assert flow["client_id"].to_list() == ["1", "2", "3", "2"]  # text beside inline ids
+
+
+def test_integer_ids_repeated_in_one_account_name_the_row(files):
+    _integer_id_flow(files.root / "flow.parquet", ["C001", "C002", "C002", "C002"], [1, 2, 3, 2])
+    _, msg = files.error(flow_scenario("flow.parquet"))
+    assert msg.startswith(f"{files.root / 'flow.parquet'}: row 4, column 'id':")
+    assert "duplicate client id \"2\" for account 'C002' (first at row 2" in msg
+
+
 def test_flow_with_only_the_needed_columns(files):
     csv = (
         "at,account,symbol,side,offset,price,qty\n2015-08-24 10:00:00,C001,IF1509,buy,open,3500,2\n"
