@@ -867,8 +867,13 @@ def _prepare(
     phase = cls.phase
     # message numbers as int32 when they fit (20 million messages: 80 MB less)
     idx_type = np.int32 if len(msgs) < np.iinfo(np.int32).max else np.int64
-    live_idx = np.flatnonzero(phase != PHASE_CLOSED).astype(idx_type)
-    closed_idx = np.flatnonzero(phase == PHASE_CLOSED).astype(idx_type)
+    closed = phase == PHASE_CLOSED
+    if closed.any():
+        live_idx = np.flatnonzero(~closed).astype(idx_type)
+        closed_idx = np.flatnonzero(closed).astype(idx_type)
+    else:  # the usual flow: every message in trading hours
+        live_idx, closed_idx = np.arange(len(phase), dtype=idx_type), np.zeros(0, idx_type)
+    del closed
     days = np.arange(len(clocks) + 1)
     per_day, outside = _events_by_day(sc.events, clocks)
     run = _Run(

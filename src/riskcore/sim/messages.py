@@ -267,11 +267,11 @@ class FlowMessages:
     def contracts(self) -> np.ndarray:
         """Each message's contract index as the engine gets it (a cancel's is its target's,
         -1 for an unknown target), int32."""
-        own = self._contract
-        if self._n == 0:
-            return own.copy()
-        of_target = np.where(self.target >= 0, own[np.maximum(self.target, 0)], -1)
-        return np.where(self.actions() == CANCEL, of_target, own).astype(np.int32)
+        out = self._contract.astype(np.int32)  # a copy
+        cancels = np.flatnonzero(self.actions() == CANCEL)
+        target = self.target[cancels]
+        out[cancels] = np.where(target >= 0, out[np.maximum(target, 0)], -1)
+        return out
 
     def block(self, lo: int, hi: int, out: np.ndarray | None = None) -> np.ndarray:
         """Messages ``lo .. hi - 1``, written into ``out[: hi - lo]`` when it is that long
