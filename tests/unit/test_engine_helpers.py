@@ -97,21 +97,31 @@ def _resident_bytes() -> int:
 
 
 @needs_prefault
+def _grown(base: int, least: int, timeout: float = 10.0) -> int:
+    """Resident bytes above ``base`` once they are at least ``least`` (or at the timeout):
+    a helper thread's progress, however busy the machine."""
+    end = time.monotonic() + timeout
+    while True:
+        grown = _resident_bytes() - base
+        if grown >= least or time.monotonic() > end:
+            return grown
+        time.sleep(0.005)
+
+
 def test_prefaulter_stays_just_ahead_of_the_writer():
     """The helper maps a buffer only a little past the kernel's write position and follows
     it as it moves; at the end it gives back what the kernel did not reach, so pages a batch
     never writes cost no memory."""
     buf = np.empty(256 << 20, dtype=np.uint8)  # not written: costs address space only
     counters = np.zeros(1, dtype=np.int64)
+    window = prefault.AHEAD_BYTES
     rss = _resident_bytes()
     with prefault.Prefaulter(counters, [(buf, 0)]):
-        time.sleep(0.05)
-        first = _resident_bytes() - rss
+        # the helper is a thread: wait until it has mapped its window (or 10 s passed)
+        first = _grown(rss, window)
         counters[0] = 64 << 20  # the "kernel" has written 64 MB
-        time.sleep(0.05)
-        ahead = _resident_bytes() - rss
+        ahead = _grown(rss + first, window) + first
     done = _resident_bytes() - rss
-    window = prefault.AHEAD_BYTES
     assert window // 2 <= first <= 2 * window  # mapped ahead of byte 0, not the 256 MB
     assert window // 2 <= ahead - first <= 2 * window  # and then ahead of byte 64 MB
     # what was faulted in past the last write is given back when the kernel returns
