@@ -332,6 +332,16 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
     return keys.n_unique() == keys.height
 
 
+def _int64_ids(s: pl.Series | None) -> bool:
+    """True if a flow's ``id``/``target`` column (or its absence) can be kept as Int64
+    numbers: integers that fit (a UInt64 past 2^63 - 1 is kept as text instead)."""
+    if s is None or s.dtype == pl.Null:
+        return True
+    if not s.dtype.is_integer():
+        return False
+    return s.dtype != pl.UInt64 or (s.max() or 0) < 1 << 63
+
+
 def read_table(path: Path, file: str, what: str) -> pl.DataFrame:
     """A ``.csv`` (every column as text, checked later) or Parquet file of the scenario;
     an unreadable file is one :class:`ScenarioError` line, ``FILE: cannot read the <what>
@@ -474,9 +484,7 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
         )
     raw_id = df["id"] if "id" in df.columns else None
     raw_target = df["target"] if "target" in df.columns else None
-    integer_ids = all(
-        s is None or s.dtype.is_integer() or s.dtype == pl.Null for s in (raw_id, raw_target)
-    )
+    integer_ids = all(_int64_ids(s) for s in (raw_id, raw_target))
     if integer_ids:  # kept as numbers: the text is the same decimal digits, made when written
         client_id = None if raw_id is None else raw_id.cast(pl.Int64)
         target = None if raw_target is None else raw_target.cast(pl.Int64)
@@ -488,14 +496,17 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
     if errs.errors:
         raise ScenarioError(errs.errors[0], errs.errors)
     id_type = pl.Int64 if integer_ids else pl.String
-    if client_id is None and target is None:
+    new_ids = client_id if any_new else None  # the columns that name something
+    cancel_ids = target if any_cancel else None
+    if new_ids is None and cancel_ids is None:
         ids = _const("client_id", None, id_type, n)
-    elif target is None or not any_cancel:
-        ids = client_id.zip_with(is_new, _const("x", None, id_type, n))
-    elif client_id is None or not any_new:
-        ids = target.zip_with(is_cancel, _const("x", None, id_type, n))
+    elif cancel_ids is None:
+        ids = new_ids.zip_with(is_new, _const("x", None, id_type, n))
+    elif new_ids is None:
+        ids = cancel_ids.zip_with(is_cancel, _const("x", None, id_type, n))
     else:  # one column: a new order's id, a cancel's target
-        ids = client_id.zip_with(is_new, target)
+        ids = new_ids.zip_with(is_new, cancel_ids)
+    del new_ids, cancel_ids
     del client_id, target
     if integer_ids:
         lo, hi = ids.min(), ids.max()

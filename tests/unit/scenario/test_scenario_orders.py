@@ -213,6 +213,40 @@ def test_integer_ids_repeated_in_one_account_name_the_row(files):
     assert "duplicate client id \"2\" for account 'C002' (first at row 2" in msg
 
 
+def test_flow_with_a_target_column_and_no_cancels(files):
+    """A ``target`` column without an ``id`` column, on a flow of new orders only."""
+    csv = (
+        "at,account,symbol,side,offset,price,qty,target\n"
+        "2015-08-24 10:00:00,C001,IF1509,buy,open,3500,2,\n"
+    )
+    flow = files.load(flow_scenario(), flow__csv=csv).orders.filter(
+        pl.col("origin") == "flow.csv"
+    )
+    assert flow["client_id"].to_list() == [None]
+
+
+def test_uint64_ids_past_int64_are_kept_as_text(files):
+    big = [2**63, 2**64 - 1]
+    pl.DataFrame(
+        {
+            "at": ["2015-08-24 09:31:00", "2015-08-24 09:32:00", "2015-08-24 09:33:00"],
+            "action": ["new", "new", "cancel"],
+            "account": ["C001", "C001", "C001"],
+            "symbol": ["IF1509", "IF1509", None],
+            "side": ["buy", "buy", None],
+            "offset": ["open", "open", None],
+            "price": [3500.0, 3500.0, None],
+            "qty": [1, 1, None],
+            "id": pl.Series([*big, None], dtype=pl.UInt64),
+            "target": pl.Series([None, None, big[1]], dtype=pl.UInt64),
+        }
+    ).write_parquet(files.root / "flow.parquet")
+    flow = files.load(flow_scenario("flow.parquet")).orders.filter(
+        pl.col("origin") == "flow.parquet"
+    )
+    assert flow["client_id"].to_list() == [str(big[0]), str(big[1]), str(big[1])]
+
+
 def test_flow_with_only_the_needed_columns(files):
     csv = (
         "at,account,symbol,side,offset,price,qty\n2015-08-24 10:00:00,C001,IF1509,buy,open,3500,2\n"
