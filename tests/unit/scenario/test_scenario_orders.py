@@ -219,9 +219,7 @@ def test_flow_with_a_target_column_and_no_cancels(files):
         "at,account,symbol,side,offset,price,qty,target\n"
         "2015-08-24 10:00:00,C001,IF1509,buy,open,3500,2,\n"
     )
-    flow = files.load(flow_scenario(), flow__csv=csv).orders.filter(
-        pl.col("origin") == "flow.csv"
-    )
+    flow = files.load(flow_scenario(), flow__csv=csv).orders.filter(pl.col("origin") == "flow.csv")
     assert flow["client_id"].to_list() == [None]
 
 
