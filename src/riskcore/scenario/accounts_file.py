@@ -19,6 +19,7 @@ quota per investor (POS-03); booleans ``true``/``false``. Errors read
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import polars as pl
 from riskcore.scenario.errors import ScenarioError, suggest
 from riskcore.scenario.model import ACCOUNT_KEYS, Account, Position
 from riskcore.scenario.orders import _FlowErrors, _numeric, _text, read_table
+from riskcore.scenario.values import INT64_MAX
 
 ACCOUNT_COLUMNS = ACCOUNT_KEYS
 """Columns of an accounts file (the ``[[accounts]]`` keys)."""
@@ -50,6 +52,11 @@ def _boolean(df: pl.DataFrame, col: str, default: bool, errs: _FlowErrors) -> pl
         return t.is_in(_TRUE).alias(col)
     errs.column(col, f"has type {s.dtype} (expected true or false)")
     return pl.repeat(default, df.height, dtype=pl.Boolean, eager=True).alias(col)
+
+
+def _lots(x: Any) -> bool:
+    """An integer number of lots that the tables keep (not a boolean, 0 .. 2^63 - 1)."""
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= INT64_MAX
 
 
 def _positions(
@@ -78,11 +85,17 @@ def _positions(
             errs.errors.append(f'{where}: a second position in "{symbol}" (give one per contract)')
             return None
         seen.add(symbol)
-        if not (isinstance(long, int) and isinstance(short, int) and long >= 0 and short >= 0):
-            errs.errors.append(f"{where}: item {j}: long and short are lots (integers >= 0)")
+        if not (_lots(long) and _lots(short)):
+            errs.errors.append(
+                f"{where}: item {j}: long and short are lots (integers in [0, 2^63 - 1])"
+            )
             return None
-        if (long or short) and not (isinstance(price, int | float) and price > 0):
-            errs.errors.append(f"{where}: item {j}: price must be > 0 (index points)")
+        if (long or short) and not (
+            isinstance(price, int | float) and not isinstance(price, bool) and 0 < price < math.inf
+        ):
+            errs.errors.append(
+                f"{where}: item {j}: price must be a finite number > 0 (index points)"
+            )
             return None
         out.append(Position(symbol, int(long), int(short), float(price or 0.0)))
     return tuple(out)

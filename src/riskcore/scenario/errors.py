@@ -11,6 +11,7 @@ A scenario is data: nothing in it is evaluated, imported or unpickled.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 
 
@@ -28,8 +29,23 @@ class ScenarioError(ValueError):
     """
 
     def __init__(self, message: str, errors: Iterable[str] | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
-        self.errors: tuple[str, ...] = tuple(errors) if errors is not None else (message,)
+        self.errors: tuple[str, ...] = (
+            tuple(one_line(e) for e in errors) if errors is not None else (message,)
+        )
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks written as ``\\n`` / ``\\r``: a message stays one line even
+    when it quotes a value (or a library's message) that spans several."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def quote(text: str) -> str:
+    """``text`` in double quotes for a message, with quotes, backslashes and control
+    characters escaped (``"C\\n1"``); other characters, Chinese included, as they are."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def suggest(word: str, known: Iterable[str]) -> str:

@@ -34,7 +34,7 @@ import polars as pl
 from riskcore.agents.params import COMMON as AGENT_KEYS
 from riskcore.agents.params import DEFAULT_CASH, KINDS, ON_MARGIN_CALL, PARAMS, Param
 from riskcore.scenario.accounts_file import read_accounts
-from riskcore.scenario.errors import ScenarioError, suggest
+from riskcore.scenario.errors import ScenarioError, quote, suggest
 from riskcore.scenario.locate import Locator
 from riskcore.scenario.model import (
     ACCOUNT_KEYS,
@@ -54,6 +54,8 @@ from riskcore.scenario.model import (
 from riskcore.scenario.orders import combine, cross_duplicates, inline_orders, read_flow
 from riskcore.scenario.rulebook import SHIPPED, Rulebook, apply_overrides, parse_toml
 from riskcore.scenario.values import (
+    DAYS_KEPT,
+    LAST_DAY,
     MISSING,
     Array,
     Bad,
@@ -359,7 +361,14 @@ class _Loader:
                 f"{start.isoformat()} is {why} (expected a trading day: a weekday not in the "
                 "holidays)",
             )
-        return Calendar.build(rb, start, days)
+        cal = Calendar.build(rb, start, days)
+        if cal.trading_days[-1] > LAST_DAY:
+            self.r.fail(
+                ("scenario", "days"),
+                f"{days} trading days from {start.isoformat()} end on "
+                f"{cal.trading_days[-1].isoformat()}, past the days riskcore keeps ({DAYS_KEPT})",
+            )
+        return cal
 
     def _contracts(self, rb: Rulebook, start: dt.date, cal: Calendar) -> list[Contract]:
         r = self.r
@@ -494,25 +503,38 @@ class _Loader:
     def _accounts_file(self, symbols: set[str], members: set[str], taken: list[str]) -> list:
         """``[accounts_file]``: the accounts of a Parquet or CSV file, after the blocks
         (:mod:`riskcore.scenario.accounts_file`)."""
-        r = self.r
-        t = self._section("accounts_file", ("path",))
-        if t is None:
-            return []
-        p = ("accounts_file", "path")
-        rel = r.get(t, p[:1], "path", String(expected='a file name such as "accounts.parquet"'))
-        if rel is None:
-            return []
-        path = Path(rel) if Path(rel).is_absolute() else self.folder / rel
-        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
-            r.fail(p, f'"{rel}" is neither .csv nor .parquet')
-        elif not path.is_file():
-            r.fail(p, f"accounts file not found: {path}")
-        else:
+        path = self._data_file("accounts_file", "accounts")
+        if path is not None:
             try:
                 return read_accounts(path, str(path), symbols, members, taken)
             except ScenarioError as e:
-                r.errors.extend(e.errors)
+                self.r.errors.extend(e.errors)
         return []
+
+    def _data_file(self, section: str, what: str) -> Path | None:
+        """The ``path`` of ``[section]`` (a ``.csv`` or ``.parquet`` file, relative to the
+        scenario) if it names a file that exists; else ``None``, with the problem recorded."""
+        r = self.r
+        t = self._section(section, ("path",))
+        if t is None:
+            return None
+        p = (section, "path")
+        rel = r.get(t, p[:1], "path", String(expected=f'a file name such as "{what}.parquet"'))
+        if rel is None:
+            return None
+        path = Path(rel) if Path(rel).is_absolute() else self.folder / rel
+        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            r.fail(p, f"{quote(rel)} is neither .csv nor .parquet")
+            return None
+        try:
+            found = path.is_file()
+        except OSError as e:  # e.g. a name longer than the file system allows
+            r.fail(p, f"cannot use {quote(rel)} as a {what} file ({e.strerror})")
+            return None
+        if not found:
+            r.fail(p, f"{what} file not found: {path}")
+            return None
+        return path
 
     def _positions(self, t: dict, p: tuple, symbols: set[str]) -> tuple[Position, ...] | None:
         r = self.r
@@ -584,22 +606,12 @@ class _Loader:
         r = self.r
         inline = inline_orders(self._array("orders", None), r, self.path.name)
         flow = None
-        flow_path = None
-        t = self._section("flow", ("path",))
-        if t is not None:
-            rel = r.get(t, ("flow",), "path", String(expected='a file name such as "flow.parquet"'))
-            if rel is not None:
-                p = Path(rel) if Path(rel).is_absolute() else self.folder / rel
-                flow_path = p
-                if p.suffix.lower() not in (".csv", ".parquet", ".pq"):
-                    r.fail(("flow", "path"), f'"{rel}" is neither .csv nor .parquet')
-                elif not p.is_file():
-                    r.fail(("flow", "path"), f"flow file not found: {p}")
-                else:
-                    try:
-                        flow = read_flow(p, str(p))
-                    except ScenarioError as e:
-                        r.errors.extend(e.errors)
+        flow_path = self._data_file("flow", "flow")
+        if flow_path is not None:
+            try:
+                flow = read_flow(flow_path, str(flow_path))
+            except ScenarioError as e:
+                r.errors.extend(e.errors)
         if inline is not None and flow is not None and flow_path is not None:
             msg = cross_duplicates(inline, flow, str(flow_path))
             if msg:

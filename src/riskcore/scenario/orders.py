@@ -12,6 +12,7 @@ million-row Parquet file loads in about a second.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from riskcore.records import ACTION_NAMES, OFFSET_NAMES, SIDE_NAMES, TYPE_NAMES
-from riskcore.scenario.errors import ScenarioError, suggest
+from riskcore.scenario.errors import ScenarioError, quote, suggest
 from riskcore.scenario.model import (
     ACTION_ENUM,
     OFFSET_ENUM,
@@ -27,7 +28,17 @@ from riskcore.scenario.model import (
     SIDE_ENUM,
     TYPE_ENUM,
 )
-from riskcore.scenario.values import Bad, Integer, Number, Reader, String, Timestamp
+from riskcore.scenario.values import (
+    DAYS_KEPT,
+    FIRST_DAY,
+    LAST_DAY,
+    Bad,
+    Integer,
+    Number,
+    Reader,
+    String,
+    Timestamp,
+)
 
 ACTIONS = tuple(ACTION_NAMES)  # new | cancel
 SIDES = tuple(SIDE_NAMES[1:])  # buy | sell
@@ -143,7 +154,12 @@ class _FlowErrors:
             return False
         i = int(mask.arg_true()[0])
         value = df[col][i] if col in df.columns else None
-        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        if isinstance(value, str):
+            shown = quote(value)
+        elif isinstance(value, dt.datetime):
+            shown = value.isoformat(sep=" ")
+        else:
+            shown = repr(value)
         self.errors.append(
             f"{self.file}: row {i + 1}, column '{col}': {problem.replace('{value}', shown)}"
         )
@@ -225,6 +241,14 @@ def _timestamps(df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
         expected = '(expected "YYYY-MM-DD HH:MM:SS[.fff]")'
         if errs.first(~form & txt.is_not_null(), df, "at", f"{{value}} is not a time {expected}"):
             return _const("at", None, pl.Int64, len(s))
+        # polars reads a nanosecond time past 1677-2262 as a wrapped-around one: the years
+        # are checked first, on the text
+        year = txt.str.slice(0, 4).cast(pl.Int16)
+        outside = (year < FIRST_DAY.year) | (year > LAST_DAY.year)
+        if errs.first(
+            outside, df, "at", f"{{value}} is outside the days riskcore keeps ({DAYS_KEPT})"
+        ):
+            return _const("at", None, pl.Int64, len(s))
         ts = txt.str.strptime(pl.Datetime("ns"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
         errs.first(
             txt.is_not_null() & ts.is_null(),
@@ -236,9 +260,23 @@ def _timestamps(df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is not None:
             errs.column("at", f"has time zone {dtype.time_zone} (expected naive exchange time)")
-        return s.dt.cast_time_unit("ns").dt.epoch("ns")
+            return _const("at", None, pl.Int64, len(s))
+        return _epoch_ns(s, df, errs)
     errs.column("at", f"has type {dtype} (expected timestamps or text YYYY-MM-DD HH:MM:SS[.fff])")
     return _const("at", None, pl.Int64, len(s))
+
+
+def _epoch_ns(ts: pl.Series, df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
+    """Naive times as nanoseconds since 1970-01-01, once they are checked to fall inside
+    the days a scenario may name (the same as an inline order's ``at``)."""
+    lo = dt.datetime.combine(FIRST_DAY, dt.time())
+    hi = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time())
+    first, last = ts.min(), ts.max()
+    if first is not None and (first < lo or last >= hi):
+        outside = (ts < lo) | (ts >= hi)
+        errs.first(outside, df, "at", f"{{value}} is outside the days riskcore keeps ({DAYS_KEPT})")
+        return _const("at", None, pl.Int64, len(ts))
+    return ts.dt.cast_time_unit("ns").dt.epoch("ns")
 
 
 def _names(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = False) -> pl.Series:
@@ -334,12 +372,18 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
 
 def _int64_ids(s: pl.Series | None) -> bool:
     """True if a flow's ``id``/``target`` column (or its absence) can be kept as Int64
-    numbers: integers that fit (a UInt64 past 2^63 - 1 is kept as text instead)."""
+    numbers: integers that fit (wider ones, a UInt64 past 2^63 - 1 or an Int128, are kept as
+    text instead)."""
     if s is None or s.dtype == pl.Null:
         return True
     if not s.dtype.is_integer():
         return False
-    return s.dtype != pl.UInt64 or (s.max() or 0) < 1 << 63
+    if s.dtype in _NARROW_INTEGERS:
+        return True
+    return s.cast(pl.Int64, strict=False).null_count() == s.null_count()
+
+
+_NARROW_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 
 
 def read_table(path: Path, file: str, what: str) -> pl.DataFrame:

@@ -429,20 +429,7 @@ class Rulebook:
         ScenarioError
             Unknown name (the message lists the known ones), missing file, or a bad file.
         """
-        if isinstance(name_or_path, str) and name_or_path in SHIPPED:
-            return _load_shipped(name_or_path)
-        text = str(name_or_path)
-        if not isinstance(name_or_path, Path) and not (
-            text.endswith(".toml") or "/" in text or "\\" in text
-        ):
-            raise ScenarioError(
-                f"unknown rulebook '{text}'{suggest(text, SHIPPED)} "
-                f"(known: {', '.join(SHIPPED)}; or a path to a rulebook .toml file)"
-            )
-        path = Path(name_or_path)
-        if relative_to is not None and not path.is_absolute():
-            path = Path(relative_to) / path
-        return _load_file(path, chain=())
+        return _load(name_or_path, relative_to, chain=())
 
     def with_overrides(self, mapping: Mapping[str, Any], source: str = "overrides") -> Rulebook:
         """A copy with some parameters replaced (values as TOML would give them).
@@ -563,6 +550,27 @@ def apply_overrides(
     return dataclasses.replace(base, **values, source=f"{base.source} + {source}")
 
 
+def _load(name_or_path: str | Path, relative_to: str | Path | None, chain: tuple) -> Rulebook:
+    """:meth:`Rulebook.load`, knowing the rulebooks that are based on this one (``chain``:
+    shipped names and resolved paths), so a cycle of bases is an error, not a recursion."""
+    if isinstance(name_or_path, str) and name_or_path in SHIPPED:
+        if name_or_path in chain:
+            raise ScenarioError(f"rulebook '{name_or_path}' is its own base")
+        return _load_shipped(name_or_path)
+    text = str(name_or_path)
+    if not isinstance(name_or_path, Path) and not (
+        text.endswith(".toml") or "/" in text or "\\" in text
+    ):
+        raise ScenarioError(
+            f"unknown rulebook '{text}'{suggest(text, SHIPPED)} "
+            f"(known: {', '.join(SHIPPED)}; or a path to a rulebook .toml file)"
+        )
+    path = Path(name_or_path)
+    if relative_to is not None and not path.is_absolute():
+        path = Path(relative_to) / path
+    return _load_file(path, chain)
+
+
 @functools.cache
 def _load_shipped(name: str) -> Rulebook:
     ref = resources.files("riskcore").joinpath("rulebooks", f"{name}.toml")
@@ -574,17 +582,22 @@ def _load_shipped(name: str) -> Rulebook:
 def _load_file(path: Path, chain: tuple) -> Rulebook:
     try:
         text = path.read_text(encoding="utf-8")
+        resolved = str(path.resolve())
     except FileNotFoundError:
         raise ScenarioError(f"{path}: rulebook file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path}: cannot read the rulebook ({e})") from None
-    return _from_text(text, str(path), path.parent, chain=(*chain, str(path.resolve())))
+    if resolved in chain:
+        raise ScenarioError(f"rulebook '{path}' is its own base")
+    return _from_text(text, str(path), path.parent, chain=(*chain, resolved))
 
 
 def parse_toml(text: str, file: str) -> dict:
     """``tomllib.loads`` with a TOML syntax error turned into ``FILE:LINE: ...``."""
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ScenarioError(f"{file}: arrays or tables nested too deeply to read") from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         line = "?"
@@ -613,17 +626,10 @@ def _from_text(text: str, file: str, folder: Path, chain: tuple) -> Rulebook:
     values, where = _convert_params(params, reader, ())
     base: Rulebook | None = None
     if base_name is not None:
-        if base_name in chain:
-            reader.fail(("base",), f"rulebook '{base_name}' is its own base")
-        else:
-            try:
-                base = (
-                    _load_shipped(base_name)
-                    if base_name in SHIPPED
-                    else Rulebook.load(base_name, relative_to=folder)
-                )
-            except ScenarioError as e:
-                reader.fail(("base",), str(e))
+        try:
+            base = _load(base_name, folder, chain)
+        except ScenarioError as e:
+            reader.fail(("base",), str(e))
     if base is None and base_name is None:
         for k in _PARAMS:
             if k not in data:

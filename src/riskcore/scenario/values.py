@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from riskcore.scenario.errors import ScenarioError, format_path, suggest
+from riskcore.scenario.errors import ScenarioError, format_path, quote, suggest
 from riskcore.scenario.locate import Locator
 
 MISSING = object()
@@ -44,7 +44,7 @@ def describe(value: Any) -> str:
         return f"the number {value!r}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'the string "{shown}"'
+        return f"the string {quote(shown)}"
     if isinstance(value, dt.datetime):
         return f"the date-time {value.isoformat(sep=' ')}"
     if isinstance(value, dt.date):
@@ -75,12 +75,17 @@ class Conv:
         return "allowed"
 
 
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
 class Integer(Conv):
-    """A TOML integer (not a boolean, not a float) within ``[lo, hi]``."""
+    """A TOML integer (not a boolean, not a float) within ``[lo, hi]``; always within the
+    64-bit range the tables keep (TOML allows no more, though Python's parser reads any)."""
 
     def __init__(self, lo: int | None = None, hi: int | None = None, unit: str = "") -> None:
-        self.lo, self.hi = lo, hi
         rng = _range_text(lo, hi, False, False)
+        self.lo = INT64_MIN if lo is None else lo
+        self.hi = INT64_MAX if hi is None else hi
         self.expected = "an integer" + (f" {rng}" if rng else "") + (f", {unit}" if unit else "")
 
     what = "an integer"
@@ -88,7 +93,9 @@ class Integer(Conv):
     def __call__(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.bad(value)
-        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise self.bad(value, f"{value} is past the 64-bit integers riskcore keeps")
+        if value < self.lo or value > self.hi:
             raise self.bad(value, f"{value} is out of range")
         return value
 
@@ -114,7 +121,10 @@ class Number(Conv):
     def __call__(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.bad(value)
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer past the largest float
+            raise self.bad(value, f"{value} is out of range") from None
         if not math.isfinite(x):
             raise self.bad(value, f"{value!r} is not a finite number")
         lo, hi = self.lo, self.hi
@@ -153,9 +163,9 @@ class String(Conv):
         if not isinstance(value, str):
             raise self.bad(value)
         if self.choices is not None and value not in self.choices:
-            raise self.bad(value, f'"{value}" is not allowed{suggest(value, self.choices)}')
+            raise self.bad(value, f"{quote(value)} is not allowed{suggest(value, self.choices)}")
         if self.pattern is not None and not self.pattern.fullmatch(value):
-            raise self.bad(value, f'"{value}" has the wrong form')
+            raise self.bad(value, f"{quote(value)} has the wrong form")
         if self.nonempty and not value.strip():
             raise self.bad(value, "the string is empty")
         return value
@@ -178,6 +188,15 @@ _TIME_RE = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?")
 _AT_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?")
 EPOCH = dt.datetime(1970, 1, 1)
 NS_PER_S = 1_000_000_000
+FIRST_DAY, LAST_DAY = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+"""The days a scenario may name: whole years inside the nanosecond times of the tables
+(``Datetime("ns")`` spans 1677-09-21 .. 2262-04-11)."""
+DAYS_KEPT = f"{FIRST_DAY} .. {LAST_DAY}"
+
+
+def _in_days_kept(value: Any, day: dt.date, conv: Conv) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise conv.bad(value, f"{describe(value)} is outside the days riskcore keeps ({DAYS_KEPT})")
 
 
 class Date(Conv):
@@ -190,15 +209,16 @@ class Date(Conv):
         if isinstance(value, dt.datetime) or isinstance(value, dt.time):
             raise self.bad(value)
         if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            m = _DATE_RE.fullmatch(value.strip())
-            if m:
-                try:
-                    return dt.date(*map(int, m.groups()))
-                except ValueError as e:
-                    raise self.bad(value, f'"{value}" is not a real date ({e})') from None
-        raise self.bad(value)
+            day = value
+        elif isinstance(value, str) and (m := _DATE_RE.fullmatch(value.strip())):
+            try:
+                day = dt.date(*map(int, m.groups()))
+            except ValueError as e:
+                raise self.bad(value, f"{quote(value)} is not a real date ({e})") from None
+        else:
+            raise self.bad(value)
+        _in_days_kept(value, day, self)
+        return day
 
 
 class Time(Conv):
@@ -217,7 +237,7 @@ class Time(Conv):
                 try:
                     return dt.time(h, mi, s)
                 except ValueError as e:
-                    raise self.bad(value, f'"{value}" is not a real time ({e})') from None
+                    raise self.bad(value, f"{quote(value)} is not a real time ({e})") from None
         raise self.bad(value)
 
 
@@ -235,6 +255,7 @@ class Timestamp(Conv):
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
                 raise self.bad(value, "a date-time with a UTC offset is not allowed")
+            _in_days_kept(value, value.date(), self)
             delta = value - EPOCH
             ns = (delta.days * 86_400 + delta.seconds) * NS_PER_S + delta.microseconds * 1000
             return value, ns
@@ -246,7 +267,8 @@ class Timestamp(Conv):
                 try:
                     base = dt.datetime(y, mo, d, h, mi, s)
                 except ValueError as e:
-                    raise self.bad(value, f'"{value}" is an impossible time ({e})') from None
+                    raise self.bad(value, f"{quote(value)} is an impossible time ({e})") from None
+                _in_days_kept(value, base.date(), self)
                 sub_ns = int(frac.ljust(9, "0")) if frac else 0
                 delta = base - EPOCH
                 ns = (delta.days * 86_400 + delta.seconds) * NS_PER_S + sub_ns
@@ -440,7 +462,12 @@ class Reader:
 
 
 __all__ = [
+    "DAYS_KEPT",
     "EPOCH",
+    "FIRST_DAY",
+    "INT64_MAX",
+    "INT64_MIN",
+    "LAST_DAY",
     "MISSING",
     "NS_PER_S",
     "Array",

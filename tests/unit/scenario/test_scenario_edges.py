@@ -1,0 +1,247 @@
+"""Input at the edges of what the tables can hold, and files that refer to themselves.
+
+Each case used to end in an exception from deep inside the loader (an OverflowError, a
+RecursionError, a polars cast error) or, worse, in a wrong value loaded without a word. Now
+each is one :class:`ScenarioError` line naming the file, the line or row, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from scenario_helpers import BASE, FLOW_CSV, assert_at, edit, line_of
+
+from riskcore.scenario import Rulebook, ScenarioError, load_scenario
+from riskcore.scenario.errors import one_line, quote
+
+WITH_FLOW = BASE + '\n[flow]\npath = "flow.csv"\n'
+WITH_PARQUET_FLOW = BASE + '\n[flow]\npath = "flow.parquet"\n'
+KEPT = "outside the days riskcore keeps (1678-01-01 .. 2261-12-31)"
+
+
+# --- integers past 64 bits ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("old", "key"),
+    [
+        ("qty = 5", "orders[0].qty"),
+        ("hedge_quota = 5", "accounts[0].hedge_quota"),
+        ("seed = 7", "scenario.seed"),
+        ("position_limit = 300", "rules.position_limit"),
+    ],
+)
+def test_an_integer_past_64_bits_is_named_not_a_crash(files, old, key):
+    new = old.split("=")[0] + f"= {2**70}"
+    text = edit(BASE, old, new)
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, new), key)
+    assert f"{2**70} is past the 64-bit integers riskcore keeps" in msg
+
+
+def test_the_largest_64_bit_integer_still_loads(files):
+    scenario = files.load(edit(BASE, "hedge_quota = 5", f"hedge_quota = {2**63 - 1}"))
+    assert scenario.accounts[0].hedge_quota == 2**63 - 1
+
+
+def test_a_number_too_large_for_a_float(files):
+    big = "1" + "0" * 400
+    text = edit(BASE, "prev_settlement = 3480.2", f"prev_settlement = {big}")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, big), "contracts[1].prev_settlement")
+    assert "is out of range (expected a number" in msg
+
+
+# --- days and times the nanosecond tables cannot hold ----------------------------------------
+def test_a_start_past_2261(files):
+    text = edit(BASE, 'start = "2015-08-24"', 'start = "9999-12-30"')
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "start ="), "scenario.start")
+    assert KEPT in msg
+
+
+def test_a_run_that_would_end_past_2261(files):
+    text = edit(BASE, 'start = "2015-08-24"', 'start = "2261-12-26"')
+    text = edit(text, "days = 2", "days = 300")
+    text = edit(text, 'last_trading_day = "2015-09-18"', 'last_trading_day = "2261-12-31"')
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "days = 300"), "scenario.days")
+    assert "300 trading days from 2261-12-26 end on 2263-" in msg
+
+
+def test_an_inline_order_time_past_2261(files):
+    text = edit(BASE, 'at = "2015-08-24 09:30:00.000"', 'at = "9999-08-24 09:30:00"')
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "9999-08-24"), "orders[0].at")
+    assert KEPT in msg
+
+
+@pytest.mark.parametrize("year", ["1600", "2262", "2300"])
+def test_a_csv_flow_time_outside_the_kept_years_is_not_wrapped_around(files, tmp_path, year):
+    # polars parses "2300-01-01" into nanoseconds as a time in 1715: the years come first
+    csv = FLOW_CSV.replace("2015-08-24 09:32:00", f"{year}-08-24 09:32:00")
+    _, msg = files.error(WITH_FLOW, flow__csv=csv)
+    assert msg.startswith(f"{tmp_path / 'flow.csv'}: row 3, column 'at': \"{year}-08-24 09:32:00\"")
+    assert KEPT in msg
+
+
+@pytest.mark.parametrize("unit", ["ms", "us", "ns"])
+@pytest.mark.parametrize("when", [dt.datetime(1677, 12, 31), dt.datetime(2262, 1, 1)])
+def test_a_parquet_flow_time_outside_the_kept_years(files, tmp_path, unit, when):
+    at = [dt.datetime(2015, 8, 24, 9, 30), when, dt.datetime(2015, 8, 24, 9, 32)]
+    flow = pl.DataFrame(
+        {
+            "at": pl.Series(at, dtype=pl.Datetime(unit)),
+            "account": ["C002"] * 3,
+            "symbol": ["IF1509"] * 3,
+            "side": ["sell"] * 3,
+            "offset": ["open"] * 3,
+            "price": [3500.2] * 3,
+            "qty": [1] * 3,
+        }
+    )
+    flow.write_parquet(tmp_path / "flow.parquet")
+    _, msg = files.error(WITH_PARQUET_FLOW)
+    assert msg.startswith(
+        f"{tmp_path / 'flow.parquet'}: row 2, column 'at': {when.isoformat(sep=' ')} is {KEPT}"
+    )
+
+
+def test_a_parquet_flow_in_microseconds_inside_the_kept_years_loads(files, tmp_path):
+    at = [dt.datetime(2015, 8, 24, 9, 30, 0, 123456), dt.datetime(2015, 8, 24, 9, 31)]
+    flow = pl.DataFrame(
+        {
+            "at": pl.Series(at, dtype=pl.Datetime("us")),
+            "account": ["C002", "C001"],
+            "symbol": ["IF1509"] * 2,
+            "side": ["sell", "buy"],
+            "offset": ["open"] * 2,
+            "price": [3500.2] * 2,
+            "qty": [1] * 2,
+        }
+    )
+    flow.write_parquet(tmp_path / "flow.parquet")
+    orders = files.load(WITH_PARQUET_FLOW).orders.filter(pl.col("origin") == "flow.parquet")
+    assert orders["at"].to_list() == [1_440_408_600_123_456_000, 1_440_408_660_000_000_000]
+
+
+# --- ids wider than 64 bits -------------------------------------------------------------------
+def test_int128_client_ids_are_kept_as_text(files, tmp_path):
+    flow = pl.DataFrame(
+        {
+            "at": ["2015-08-24 09:30:00", "2015-08-24 09:31:00"],
+            "account": ["C002", "C002"],
+            "symbol": ["IF1509", None],
+            "side": ["sell", None],
+            "offset": ["open", None],
+            "price": [3500.2, None],
+            "qty": [1, None],
+            "id": pl.Series([2**100, None], dtype=pl.Int128),
+            "action": ["new", "cancel"],
+            "target": pl.Series([None, 2**100], dtype=pl.Int128),
+        }
+    )
+    flow.write_parquet(tmp_path / "flow.parquet")
+    orders = files.load(WITH_PARQUET_FLOW).orders.filter(pl.col("account") == "C002")
+    assert str(2**100) in orders["client_id"].cast(pl.String).to_list()
+
+
+# --- rulebooks that are their own base ----------------------------------------------------------
+def test_a_rulebook_that_is_its_own_base(files, tmp_path):
+    text = edit(BASE, 'rulebook = "seed"', 'rulebook = "mine.toml"')
+    _, msg = files.error(text, mine__toml='name = "mine"\nbase = "./mine.toml"\n')
+    assert msg.startswith(f"{tmp_path / 'mine.toml'}:2: key 'base':")
+    assert "is its own base" in msg
+
+
+def test_two_rulebooks_based_on_each_other(files, tmp_path):
+    text = edit(BASE, 'rulebook = "seed"', 'rulebook = "a.toml"')
+    _, msg = files.error(
+        text,
+        a__toml='name = "a"\nbase = "b.toml"\n',
+        b__toml='name = "b"\nbase = "a.toml"\n',
+    )
+    assert msg.startswith(f"{tmp_path / 'a.toml'}:2: key 'base': {tmp_path / 'b.toml'}:2:")
+    assert "is its own base" in msg
+
+
+def test_a_chain_of_rulebooks_without_a_cycle_loads(tmp_path):
+    (tmp_path / "a.toml").write_text('name = "a"\nbase = "b.toml"\nposition_limit = 50\n')
+    (tmp_path / "b.toml").write_text('name = "b"\nbase = "seed"\nposition_limit = 70\n')
+    assert Rulebook.load(tmp_path / "a.toml").position_limit == 50
+
+
+# --- TOML nested too deeply, paths too long, values over several lines --------------------------
+def test_arrays_nested_too_deeply(files):
+    text = BASE + "\n[[events]]\nat = " + "[" * 5000 + "]" * 5000 + "\n"
+    path, msg = files.error(text)
+    assert msg == f"{path}: arrays or tables nested too deeply to read"
+
+
+@pytest.mark.parametrize("section", ["flow", "accounts_file"])
+def test_a_file_name_longer_than_the_file_system_allows(files, section):
+    name = "a" * 300 + ".csv"
+    text = BASE + f'\n[{section}]\npath = "{name}"\n'
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, name), f"{section}.path")
+    assert "cannot use" in msg and "File name too long" in msg
+
+
+def test_a_value_with_a_line_break_is_quoted_on_one_line(files):
+    text = edit(BASE, 'id = "C001"', 'id = "C0\\n01"')
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, 'id = "C0'), "accounts[0].id")
+    assert '"C0\\n01" has the wrong form' in msg
+
+
+def test_a_flow_value_with_a_line_break_is_quoted_on_one_line(files, tmp_path):
+    csv = FLOW_CSV.replace("C001,IF1509,buy", 'C001,IF1509,"b\nuy"')
+    _, msg = files.error(WITH_FLOW, flow__csv=csv)
+    assert msg.startswith(f"{tmp_path / 'flow.csv'}: row 4, column 'side': \"b\\nuy\" is not")
+
+
+def test_scenario_error_lines_never_break():
+    err = ScenarioError("a\nb", ["a\nb", "c\r\nd"])
+    assert str(err) == "a\\nb"
+    assert err.errors == ("a\\nb", "c\\r\\nd")
+    assert one_line("x") == "x"
+    assert quote('中"\t') == '"中\\"\\t"'
+
+
+# --- positions of an accounts file --------------------------------------------------------------
+def _accounts_with_position(long, price):
+    kind = pl.UInt64 if long > 2**63 - 1 else pl.Int64
+    pos = pl.List(
+        pl.Struct({"symbol": pl.String, "long": kind, "short": kind, "price": pl.Float64})
+    )
+    return pl.DataFrame(
+        {
+            "id": ["L1", "L2"],
+            "member": ["M01", "M01"],
+            "positions": pl.Series(
+                [
+                    [{"symbol": "IF1509", "long": long, "short": 0, "price": price}],
+                    [{"symbol": "IF1509", "long": 0, "short": long, "price": price}],
+                ],
+                dtype=pos,
+            ),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("long", "price", "problem"),
+    [
+        (2**64 - 1, 3500.0, "long and short are lots (integers in [0, 2^63 - 1])"),
+        (1, float("inf"), "price must be a finite number > 0"),
+        (1, float("nan"), "price must be a finite number > 0"),
+    ],
+)
+def test_accounts_file_positions_past_what_the_tables_keep(files, tmp_path, long, price, problem):
+    _accounts_with_position(long, price).write_parquet(tmp_path / "accounts.parquet")
+    text = BASE + '\n[accounts_file]\npath = "accounts.parquet"\n'
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(files.write(text))
+    msg = str(info.value)
+    assert msg.startswith(f"{tmp_path / 'accounts.parquet'}: row 1, column 'positions': item 0:")
+    assert problem in msg
