@@ -8,10 +8,16 @@ committed (``benchmarks/.data/``; reused when present with the same parameters),
 run a tiny replay warms the numba cache.
 
 Prints messages per second end to end (wall time of the child process), its peak resident
-memory (``getrusage(RUSAGE_CHILDREN)``) and the split of the run's own ``summary.json``
+memory and CPU time, user + system, over all its threads (``getrusage(RUSAGE_CHILDREN)``),
+and the split of the run's own ``summary.json``
 (``time_s``: load / prepare / kernel / end of day / tables / write, defined in
 :func:`riskcore.sim.result.make_summary`) beside the targets; ``startup`` is the rest of
 the wall time (interpreter start, imports, freeing the memory at exit).
+
+``--floor`` then measures, in this process, the part of the work no engine can avoid: reading
+the flow file and encoding the ``orders`` and ``trades`` tables of the run with riskcore's
+own Parquet settings. Its CPU time divided by the cores is the shortest wall time any
+replay writing those tables could take on this machine, with every core busy all the time.
 
 The flow (SCENARIO.md ``[flow]`` columns): limit orders around a drifting mid price per
 contract (inside the 6 % breaker band), market and fill-and-kill orders, opens and closes
@@ -219,19 +225,51 @@ def prepare(folder: Path, messages: int, n_contracts: int, n_accounts: int, seed
     return scenario
 
 
-def replay(scenario: Path, out: Path) -> tuple[float, float, int]:
-    """Run ``riskcore replay`` in a child process; (wall s, peak RSS MB, return code)."""
+def _cpu_s(who: int) -> float:
+    use = resource.getrusage(who)
+    return use.ru_utime + use.ru_stime
+
+
+def replay(scenario: Path, out: Path) -> tuple[float, float, float, int]:
+    """Run ``riskcore replay`` in a child process; (wall s, CPU s, peak RSS MB, return code)."""
     cmd = [sys.executable, "-m", "riskcore.cli", "replay", str(scenario), "--out", str(out)]
     cmd.append("--quiet")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu = _cpu_s(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    cpu = _cpu_s(resource.RUSAGE_CHILDREN) - cpu
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
     # ru_maxrss of RUSAGE_CHILDREN is the largest child so far (KB on Linux)
-    return wall, max(peak, before) / 1024.0, proc.returncode
+    return wall, cpu, max(peak, before) / 1024.0, proc.returncode
+
+
+def floor(folder: Path, run: Path) -> dict[str, float]:
+    """CPU seconds (user + system, every thread of this process) of the work any replay of
+    ``folder``'s flow must do: read the flow, encode ``orders`` and ``trades`` as riskcore
+    writes them (:func:`riskcore.output.write.write_table`, into a scratch folder)."""
+    from riskcore.output.write import write_table
+
+    out: dict[str, float] = {}
+    scratch = run.parent / "floor"
+    scratch.mkdir(exist_ok=True)
+    try:
+        cpu = _cpu_s(resource.RUSAGE_SELF)
+        flow = pl.read_parquet(folder / "flow.parquet")
+        out["read_flow"] = _cpu_s(resource.RUSAGE_SELF) - cpu
+        del flow
+        for table in ("orders", "trades"):
+            df = pl.read_parquet(run / f"{table}.parquet")
+            cpu = _cpu_s(resource.RUSAGE_SELF)
+            write_table(df, scratch / f"{table}.parquet")
+            out[f"encode_{table}"] = _cpu_s(resource.RUSAGE_SELF) - cpu
+            del df
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path(__file__).parent / ".data")
     ap.add_argument("--repeat", type=int, default=1, help="timed runs (min and median shown)")
     ap.add_argument("--json", action="store_true", help="print one JSON line only")
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time reading the flow and encoding orders and trades (CPU s)",
+    )
     args = ap.parse_args(argv)
     tag = f"m{args.messages}-c{args.contracts}-a{args.accounts}-s{args.seed}"
     folder = args.data / tag
@@ -251,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
     warm = args.data / "warm"
     prepare(warm, 2_000, 2, 10, 0)
-    _, _, rc = replay(warm / "scenario.toml", warm / "run")  # numba cache, file cache
+    _, _, _, rc = replay(warm / "scenario.toml", warm / "run")  # numba cache, file cache
     if rc != 0:
         return rc
     runs = []
@@ -260,13 +303,14 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(out)
         # the peak of RUSAGE_CHILDREN is the maximum over all children: the warm-up child
         # is far smaller, so it is the replay's own peak
-        wall, peak, rc = replay(scenario, out)
+        wall, cpu, peak, rc = replay(scenario, out)
         if rc != 0:
             return rc
         summary = json.loads((out / "summary.json").read_text())
-        runs.append((wall, peak, summary))
+        runs.append((wall, cpu, peak, summary))
     walls = sorted(r[0] for r in runs)
-    wall, peak, summary = min(runs, key=lambda r: r[0])
+    wall, cpu, peak, summary = min(runs, key=lambda r: r[0])
+    cores = os.cpu_count() or 1
     n = summary["messages"]
     split = summary["time_s"]
     result = {
@@ -276,13 +320,17 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s_min": round(walls[0], 3),
         "wall_s_median": round(walls[len(walls) // 2], 3),
         "messages_per_s": round(n / walls[0], 1),
-        "peak_rss_mb": round(max(r[1] for r in runs), 1),
+        "cpu_s": round(cpu, 2),
+        "cores": cores,
+        "peak_rss_mb": round(max(r[2] for r in runs), 1),
         "time_s": split,
         "inside_run_s": summary["wall_time_s"],
         "startup_s": round(walls[0] - summary["wall_time_s"], 3),
         "fills": summary["fills"],
         "tables": summary["tables"],
     }
+    if args.floor:
+        result["floor_cpu_s"] = floor(folder, out)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -303,10 +351,24 @@ def main(argv: list[str] | None = None) -> int:
         f"  peak RSS    {result['peak_rss_mb']:6.0f} MB          "
         f"(target <= {TARGET_PEAK_MB:.0f})  {'ok' if ok_mem else 'MISSED'}"
     )
+    print(
+        f"  cpu         {cpu:6.2f} s user + system, all threads "
+        f"({cores} cores: at least {cpu / cores:.2f} s of wall for this much work)"
+    )
     print("  split (summary.json time_s, seconds):")
     print(f"    {'startup':<12}{result['startup_s']:8.3f}   (process start, imports, exit)")
     for key, value in split.items():
         print(f"    {key:<12}{(value or 0.0):8.3f}")
+    if args.floor:
+        parts = result["floor_cpu_s"]
+        total = sum(parts.values())
+        print("  floor (CPU s, work any replay writing these tables does):")
+        for key, value in parts.items():
+            print(f"    {key:<14}{value:6.2f}")
+        print(
+            f"    {'total':<14}{total:6.2f}   -> at least {total / cores:.2f} s of wall on "
+            f"{cores} cores, {n / (total / cores) / 1e6:.2f} M msgs/s at most"
+        )
     return 0 if (ok_rate and ok_mem) else 1
 
 
