@@ -574,7 +574,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _scenario_title(path: Path) -> tuple[str, str]:
     """``(name, title)`` from a scenario file without a full load (fast, never raises)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         return path.stem, f"(cannot read: {_one_line(e)})"
     head = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}

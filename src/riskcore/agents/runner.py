@@ -44,6 +44,7 @@ import numpy as np
 from riskcore.agents import step_nb
 from riskcore.agents.base import Group
 from riskcore.agents.draws import KIND_CODE, N_PARAMS, day_errors, draw, param_row
+from riskcore.agents.params import MAX_STEP, MIN_STEP
 from riskcore.agents.underlying import UnderlyingPath, underlying_path
 from riskcore.records import MSG_DTYPE, PHASE_CONTINUOUS
 from riskcore.scenario import Event, Scenario
@@ -94,6 +95,10 @@ class AgentPlan:
             for k, g in enumerate(sc.agents)
         ]
         s = step if step is not None else (getattr(sc, "agent_step", None) or DEFAULT_STEP)
+        if not MIN_STEP <= float(s) <= MAX_STEP:
+            raise ValueError(
+                f"agent_step {s!r} s is out of range (expected {MIN_STEP} to {MAX_STEP} s)"
+            )
         path = None
         if sc.underlying is not None:
             path = underlying_path(sc.underlying, sc.calendar.trading_days, sc.seed)

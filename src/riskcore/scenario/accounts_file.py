@@ -27,9 +27,8 @@ from typing import Any
 import polars as pl
 
 from riskcore.scenario.errors import ScenarioError, suggest
-from riskcore.scenario.model import ACCOUNT_KEYS, Account, Position
+from riskcore.scenario.model import ACCOUNT_KEYS, MAX_POSITION_LOTS, Account, Position
 from riskcore.scenario.orders import _FlowErrors, _numeric, _text, read_table
-from riskcore.scenario.values import INT64_MAX
 
 ACCOUNT_COLUMNS = ACCOUNT_KEYS
 """Columns of an accounts file (the ``[[accounts]]`` keys)."""
@@ -55,8 +54,8 @@ def _boolean(df: pl.DataFrame, col: str, default: bool, errs: _FlowErrors) -> pl
 
 
 def _lots(x: Any) -> bool:
-    """An integer number of lots that the tables keep (not a boolean, 0 .. 2^63 - 1)."""
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= INT64_MAX
+    """A starting position, lots: an integer (not a boolean) in 0 .. MAX_POSITION_LOTS."""
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_POSITION_LOTS
 
 
 def _positions(
@@ -87,7 +86,8 @@ def _positions(
         seen.add(symbol)
         if not (_lots(long) and _lots(short)):
             errs.errors.append(
-                f"{where}: item {j}: long and short are lots (integers in [0, 2^63 - 1])"
+                f"{where}: item {j}: long and short are lots "
+                f"(integers in [0, {MAX_POSITION_LOTS:,}])"
             )
             return None
         if (long or short) and not (
@@ -176,7 +176,7 @@ def read_accounts(
 
     investor, name = text_or_id("investor"), text_or_id("name")
     if "cash" in df.columns:
-        cash = _numeric(df, "cash", errs, False).fill_null(0.0)
+        cash = _numeric(df, "cash", errs, False, unit="CNY").fill_null(0.0)
         errs.first(cash < 0, df, "cash", "{value} is negative (expected CNY, not negative)")
     else:
         cash = pl.repeat(0.0, n, dtype=pl.Float64, eager=True)
@@ -186,7 +186,7 @@ def read_accounts(
         given = quota.is_not_null()
         quota = quota.fill_null(0)
         q = pl.DataFrame({"investor": investor, "quota": quota, "given": given}).with_row_index()
-        q = q.filter(pl.col("given"))
+        q = q.filter(pl.col("given") & pl.col("investor").is_not_null())  # no id: told above
         clash = q.filter(pl.col("quota") != pl.col("quota").first().over("investor"))
         if clash.height:
             i, inv = clash.row(0)[:2]

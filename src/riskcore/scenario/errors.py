@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 
 
@@ -37,9 +38,19 @@ class ScenarioError(ValueError):
 
 
 def one_line(text: str) -> str:
-    """``text`` with line breaks written as ``\\n`` / ``\\r``: a message stays one line even
-    when it quotes a value (or a library's message) that spans several."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """``text`` with line breaks and other control characters escaped (``\\n``, ``\\x00``):
+    a message stays one printable line even when it quotes a value (or a library's message)
+    that spans several."""
+    return _CONTROL.sub(_escape, text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(m: re.Match) -> str:
+    c = m.group()
+    return _NAMED.get(c) or f"\\x{ord(c):02x}"
 
 
 def quote(text: str) -> str:

@@ -32,13 +32,22 @@ from typing import Any
 import polars as pl
 
 from riskcore.agents.params import COMMON as AGENT_KEYS
-from riskcore.agents.params import DEFAULT_CASH, KINDS, ON_MARGIN_CALL, PARAMS, Param
+from riskcore.agents.params import (
+    DEFAULT_CASH,
+    KINDS,
+    MAX_STEP,
+    MIN_STEP,
+    ON_MARGIN_CALL,
+    PARAMS,
+    Param,
+)
 from riskcore.scenario.accounts_file import read_accounts
 from riskcore.scenario.errors import ScenarioError, quote, suggest
 from riskcore.scenario.locate import Locator
 from riskcore.scenario.model import (
     ACCOUNT_KEYS,
     EXPECT_TABLES,
+    MAX_POSITION_LOTS,
     Account,
     AgentGroup,
     Calendar,
@@ -73,6 +82,8 @@ from riskcore.scenario.values import (
 )
 
 SCHEMA = 1
+MAX_PRICE_TICKS = 10_000_000
+"""Largest price of a contract in ticks (the engine's book has one level per tick)."""
 TOP_KEYS = (
     "schema",
     "scenario",
@@ -144,6 +155,7 @@ _CNY = Number(0.0, unit="CNY")
 _POSITIVE_PRICE = Number(0.0, lo_open=True, unit="index points")
 _RATE = Number(0.0, 1.0, lo_open=True, unit="a fraction of notional, e.g. 0.12")
 _LOTS = Integer(0, unit="lots")
+_POSITION_LOTS = Integer(0, MAX_POSITION_LOTS, unit="lots")
 _SCALAR_TYPES = (str, int, float, bool, dt.date, dt.time)
 _ARRAY_TABLES = ("contracts", "members", "accounts", "orders", "events", "agents", "expect")
 
@@ -189,12 +201,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def read_scenario_text(path: str | Path) -> str:
-    """The scenario file's text; a missing or unreadable file is a one-line ScenarioError."""
+    """The scenario file's text (UTF-8; a leading byte-order mark, as some Windows editors
+    write, is dropped); a missing or unreadable file is a one-line ScenarioError."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(f"{path}: scenario file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # ValueError: a NUL in the name
         raise ScenarioError(f"{path}: cannot read the scenario file ({e})") from None
 
 
@@ -395,7 +408,13 @@ class _Loader:
                         f'duplicate contract "{symbol}" (first at {r.loc.where(seen[symbol])})',
                     )
                 seen.setdefault(symbol, (*p, "symbol"))
-            if prev is not None and tick is not None and not _on_tick(prev, tick):
+            self._contract_scale(p, mult, tick, prev, final)
+            if (
+                prev is not None
+                and tick is not None
+                and prev / tick <= MAX_PRICE_TICKS
+                and not _on_tick(prev, tick)
+            ):
                 lo = (prev // tick) * tick
                 r.fail(
                     (*p, "prev_settlement"),
@@ -424,6 +443,40 @@ class _Loader:
             if len(r.errors) == before:
                 out.append(Contract(symbol, mult, tick, rate, prev, ltd, final, "margin_rate" in t))
         return out
+
+    def _contract_scale(
+        self,
+        p: tuple,
+        mult: float | None,
+        tick: float | None,
+        prev: float | None,
+        final: float | None,
+    ) -> None:
+        """Prices the book can hold (one level per tick, at most :data:`MAX_PRICE_TICKS`)
+        and lot values money can hold (one tick worth more than 0 CNY, one lot finite)."""
+        r = self.r
+        if tick is None:
+            return
+        for key, price in (("prev_settlement", prev), ("final_settlement", final)):
+            if price is None:
+                continue
+            ticks = price / tick
+            if ticks > MAX_PRICE_TICKS:
+                r.fail(
+                    (*p, key),
+                    f"{price!r} is {ticks:.3g} ticks of {tick!r} (expected at most "
+                    f"{MAX_PRICE_TICKS:,} ticks: the book keeps one level per tick)",
+                )
+            elif ticks < 0.5:  # rounds to no tick at all
+                r.fail((*p, key), f"{price!r} is less than one tick of {tick!r}")
+        if mult is not None and prev is not None:
+            tick_value, lot_value = mult * tick, mult * prev
+            if not (tick_value > 0 and math.isfinite(lot_value)):
+                r.fail(
+                    (*p, "multiplier"),
+                    f"{mult!r} CNY per point makes one tick worth {tick_value!r} CNY and one "
+                    f"lot {lot_value!r} CNY (expected both above 0 and finite)",
+                )
 
     def _members(self) -> list[Member]:
         r = self.r
@@ -557,8 +610,8 @@ class _Loader:
                 continue
             r.keys(item, q, POSITION_KEYS)
             symbol = r.get(item, q, "symbol", _SYMBOL)
-            long = r.get(item, q, "long", _LOTS, default=0)
-            short = r.get(item, q, "short", _LOTS, default=0)
+            long = r.get(item, q, "long", _POSITION_LOTS, default=0)
+            short = r.get(item, q, "short", _POSITION_LOTS, default=0)
             held = bool(long) or bool(short)
             price = r.get(item, q, "price", _POSITIVE_PRICE, default=MISSING if held else 0.0)
             if symbol is not None:
@@ -867,17 +920,25 @@ _STEP_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0}
 
 
 def _step(value: Any) -> float:
-    """``"1s"``, ``"500ms"``, ``"1min"`` or a number of seconds -> seconds (> 0)."""
-    expected = 'a duration such as "1s", "500ms" or "1min" (or a number of seconds > 0)'
+    """``"1s"``, ``"500ms"``, ``"1min"`` or a number of seconds -> seconds, from 1 ms
+    (:data:`~riskcore.agents.params.MIN_STEP`) to a day (``MAX_STEP``)."""
+    expected = (
+        'a duration such as "1s", "500ms" or "1min" (or a number of seconds), '
+        f"from {MIN_STEP * 1000:g}ms to {MAX_STEP / 3600:g}h"
+    )
+    seconds = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value > 0 and math.isfinite(value):
-            return float(value)
-        raise Bad(f"{describe(value)} is not > 0 (expected {expected})")
-    if isinstance(value, str):
-        m = _STEP_RE.fullmatch(value.strip())
-        if m and float(m[1]) > 0:
-            return float(m[1]) * _STEP_UNITS[m[2]]
-    raise Bad(f"{describe(value)} is not a duration (expected {expected})")
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf
+    elif isinstance(value, str) and (m := _STEP_RE.fullmatch(value.strip())):
+        seconds = float(m[1]) * _STEP_UNITS[m[2]]
+    if seconds is None:
+        raise Bad(f"{describe(value)} is not a duration (expected {expected})")
+    if not MIN_STEP <= seconds <= MAX_STEP:
+        raise Bad(f"{describe(value)} is out of range (expected {expected})")
+    return seconds
 
 
 _STEP = Func(_step, 'a duration such as "1s"')

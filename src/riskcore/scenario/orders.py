@@ -190,11 +190,15 @@ def _text(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = False
     return _const(col, None, pl.String, len(s))
 
 
-def _numeric(df: pl.DataFrame, col: str, errs: _FlowErrors, integer: bool) -> pl.Series:
+def _numeric(
+    df: pl.DataFrame, col: str, errs: _FlowErrors, integer: bool, unit: str = "index points"
+) -> pl.Series:
+    """A column of lots (``integer``: Int64) or of numbers in ``unit`` (Float64), checked:
+    text that is no number, NaN, fractions of a lot, values past Int64 or infinite."""
     s = df[col]
     dtype = s.dtype
     want = pl.Int64 if integer else pl.Float64
-    what = "an integer number of lots" if integer else "a number, index points"
+    what = "an integer number of lots" if integer else f"a number, {unit}"
     short = "an integer" if integer else "a number"
     if dtype == pl.String:
         raw = _stripped(s)
@@ -212,19 +216,25 @@ def _numeric(df: pl.DataFrame, col: str, errs: _FlowErrors, integer: bool) -> pl
         errs.first(s.is_not_null() & out.is_null(), df, col, "{value} is out of range")
     elif dtype.is_float():
         f = s.cast(pl.Float64)
+        errs.first(f.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
         f = f.fill_nan(None)
         if integer:
+            whole = (f == f.floor()) & f.is_finite()
             errs.first(
-                f.is_not_null() & ((f != f.floor()) | f.is_infinite()),
+                f.is_not_null() & ~whole,
                 df,
                 col,
                 f"{{value}} is not a whole number (expected {what})",
             )
-        out = f.cast(want, strict=False) if integer else f
+            out = f.cast(want, strict=False)
+            errs.first(whole & out.is_null(), df, col, "{value} is out of range")
+        else:
+            out = f
     else:
         errs.column(col, f"has type {dtype} (expected {what})")
         return _const(col, None, want, len(s))
     if not integer:
+        errs.first(out.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
         errs.first(out.is_infinite(), df, col, "{value} is not a finite number")
     return out
 

@@ -100,7 +100,7 @@ def _m(conv: Conv, doc: str) -> dict[str, Any]:
 
 _FRACTION = Number(0.0, 1.0, unit="a fraction, e.g. 0.10")
 _POS_FRACTION = Number(0.0, 1.0, lo_open=True, unit="a fraction, e.g. 0.10")
-_SECONDS = Integer(0, unit="whole seconds")
+_SECONDS = Integer(0, 86_400, unit="whole seconds, at most a day")
 _LOTS = Integer(0, unit="lots")
 _CNY = Number(0.0, unit="CNY")
 _WINDOW = Array(Time(), length=2)
@@ -300,7 +300,10 @@ class Rulebook:
 
     # --- settlement (SETTLE) -----------------------------------------------------------------
     settlement_window: int = field(
-        metadata=_m(Integer(1, unit="whole seconds"), "SETTLE-01: VWAP window, seconds")
+        metadata=_m(
+            Integer(1, 86_400, unit="whole seconds, at most a day"),
+            "SETTLE-01: VWAP window, seconds",
+        )
     )
     settlement_benchmark: str | None = field(
         metadata=_m(
@@ -511,6 +514,14 @@ def _check(values: Mapping[str, Any], where: Mapping[str, tuple], reader: Reader
             f"the auction window must end by the first session's start "
             f"({sessions[0][0]:%H:%M}) (MATCH-06)",
         )
+    breaker, limit = values.get("circuit_breaker"), values.get("price_limit")
+    if breaker and limit is not None and breaker >= limit:
+        reader.fail(
+            where.get("circuit_breaker", where.get("price_limit", ())),
+            f"the breaker band ({breaker:g}) must be narrower than the price limit ({limit:g}): "
+            "trading starts inside the breaker band and widens to the limit (BRK-01; "
+            "0 or false turns the breaker off)",
+        )
     close = values.get("last_day_close")
     if sessions and close is not None and not sessions[0][0] < close <= sessions[-1][1]:
         reader.fail(
@@ -581,11 +592,11 @@ def _load_shipped(name: str) -> Rulebook:
 
 def _load_file(path: Path, chain: tuple) -> Rulebook:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is dropped
         resolved = str(path.resolve())
     except FileNotFoundError:
         raise ScenarioError(f"{path}: rulebook file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # ValueError: a NUL in the name
         raise ScenarioError(f"{path}: cannot read the rulebook ({e})") from None
     if resolved in chain:
         raise ScenarioError(f"rulebook '{path}' is its own base")

@@ -358,6 +358,8 @@ class Func(Conv):
 
 
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
+    if isinstance(lo, int) and isinstance(hi, int):
+        return f"in [{lo}, {hi}]"
     if lo is not None and hi is not None:
         return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
     if lo is not None:

@@ -210,7 +210,7 @@ def test_scenario_error_lines_never_break():
 
 # --- positions of an accounts file --------------------------------------------------------------
 def _accounts_with_position(long, price):
-    kind = pl.UInt64 if long > 2**63 - 1 else pl.Int64
+    kind = pl.UInt64 if long > 2**63 - 1 else pl.Int64  # long against short: balanced
     pos = pl.List(
         pl.Struct({"symbol": pl.String, "long": kind, "short": kind, "price": pl.Float64})
     )
@@ -232,7 +232,8 @@ def _accounts_with_position(long, price):
 @pytest.mark.parametrize(
     ("long", "price", "problem"),
     [
-        (2**64 - 1, 3500.0, "long and short are lots (integers in [0, 2^63 - 1])"),
+        (2**64 - 1, 3500.0, "long and short are lots (integers in [0, 1,000,000,000,000])"),
+        (10**12 + 1, 3500.0, "long and short are lots (integers in [0, 1,000,000,000,000])"),
         (1, float("inf"), "price must be a finite number > 0"),
         (1, float("nan"), "price must be a finite number > 0"),
     ],
@@ -245,3 +246,176 @@ def test_accounts_file_positions_past_what_the_tables_keep(files, tmp_path, long
     msg = str(info.value)
     assert msg.startswith(f"{tmp_path / 'accounts.parquet'}: row 1, column 'positions': item 0:")
     assert problem in msg
+
+
+def test_starting_positions_past_a_trillion_lots(files):
+    # 2^63 - 1 lots each side loaded, and the first trade wrapped the long side negative
+    text = edit(BASE, "long = 10, short = 0", f"long = {10**12 + 1}, short = 0")
+    text = edit(text, "long = 0, short = 10", f"long = 0, short = {10**12 + 1}")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, str(10**12 + 1)), "accounts[0].positions[0].long")
+    assert "is out of range (expected an integer in [0, 1000000000000], lots)" in msg
+
+
+# --- NaN in the tables: refused, never read as missing or kept --------------------------------
+ACCOUNTS_FILE = BASE + '\n[accounts_file]\npath = "accounts.csv"\n'
+
+
+def test_accounts_csv_cash_nan(files, tmp_path):
+    _, msg = files.error(ACCOUNTS_FILE, accounts__csv="id,member,cash\nF1,M01,nan\n")
+    assert msg == (
+        f"{tmp_path / 'accounts.csv'}: row 1, column 'cash': \"nan\" is not a number "
+        "(expected a number, CNY)"
+    )
+
+
+def test_accounts_parquet_cash_nan_is_not_zero(files, tmp_path):
+    df = pl.DataFrame({"id": ["F1", "F2"], "member": ["M01"] * 2, "cash": [1.0, float("nan")]})
+    df.write_parquet(tmp_path / "accounts.parquet")
+    text = edit(ACCOUNTS_FILE, "accounts.csv", "accounts.parquet")
+    _, msg = files.error(text)
+    assert msg.startswith(f"{tmp_path / 'accounts.parquet'}: row 2, column 'cash': nan is not")
+
+
+def test_flow_csv_price_nan(files, tmp_path):
+    csv = FLOW_CSV.replace("3499.8", "nan")
+    _, msg = files.error(WITH_FLOW, flow__csv=csv)
+    assert msg.startswith(f"{tmp_path / 'flow.csv'}: row 4, column 'price': \"nan\" is not a")
+
+
+def test_flow_parquet_float_qty_past_64_bits_is_out_of_range(files, tmp_path):
+    df = pl.read_csv(FLOW_CSV.encode(), infer_schema=False).with_columns(
+        pl.Series("qty", [3.0, 3.0, None, 1e30])
+    )
+    df.write_parquet(tmp_path / "flow.parquet")
+    _, msg = files.error(WITH_PARQUET_FLOW)
+    assert msg == f"{tmp_path / 'flow.parquet'}: row 4, column 'qty': 1e+30 is out of range"
+
+
+def test_accounts_csv_without_ids_and_with_differing_quotas(files, tmp_path):
+    # two blank ids fell back to a null investor, whose one-quota check then crashed
+    csv = "id,member,hedge_quota\n,M01,1\n,M01,2\n"
+    _, msg = files.error(ACCOUNTS_FILE, accounts__csv=csv)
+    assert msg == (
+        f"{tmp_path / 'accounts.csv'}: row 1, column 'id': missing value "
+        "(expected an id without spaces)"
+    )
+
+
+# --- contracts the book and the money columns can hold ---------------------------------------
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"),
+    [
+        (
+            "prev_settlement = 3480.2",
+            "prev_settlement = 1e300",
+            "contracts[1].prev_settlement",
+            "1e+300 is 5e+300 ticks of 0.2 (expected at most 10,000,000 ticks",
+        ),
+        (
+            "tick = 0.2\nmargin_rate",
+            "tick = 5e-324\nmargin_rate",
+            "contracts[1].prev_settlement",
+            "3480.2 is inf ticks of 5e-324",
+        ),
+        (
+            "multiplier = 300\ntick = 0.2\nmargin_rate",
+            "multiplier = 5e-324\ntick = 0.2\nmargin_rate",
+            "contracts[1].multiplier",
+            "makes one tick worth 0.0 CNY",
+        ),
+        (
+            "multiplier = 300\ntick = 0.2\nmargin_rate",
+            "multiplier = 1e306\ntick = 0.2\nmargin_rate",
+            "contracts[1].multiplier",
+            "one lot inf CNY (expected both above 0 and finite)",
+        ),
+    ],
+)
+def test_contract_prices_and_values_past_what_the_engine_holds(files, old, new, key, problem):
+    text = edit(BASE, old, new)
+    path, msg = files.error(text)
+    needle = "prev_settlement = " if key.endswith("prev_settlement") else new.split("\n")[0]
+    assert_at(msg, path, line_of(text, needle, nth=1 if needle.startswith("prev") else 0), key)
+    assert problem in msg
+
+
+def test_a_price_of_ten_million_ticks_still_loads(files):
+    text = edit(BASE, "prev_settlement = 3480.2", "prev_settlement = 2000000.0")
+    assert files.load(text).contracts[1].prev_settlement == 2_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("final", "problem"),
+    [("5e-324", "5e-324 is less than one tick of 0.2"), ("1e10", "5e+10 ticks of 0.2")],
+)
+def test_a_final_settlement_off_the_book(files, final, problem):
+    text = edit(BASE, 'last_trading_day = "2015-09-18"', 'last_trading_day = "2015-08-24"')
+    text = edit(
+        text, "prev_settlement = 3500.0", f"prev_settlement = 3500.0\nfinal_settlement = {final}"
+    )
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "final_settlement"), "contracts[0].final_settlement")
+    assert problem in msg
+
+
+# --- rules: the breaker inside the limit, durations within a day --------------------------------
+def test_brk_01_breaker_band_as_wide_as_the_limit_is_refused(files):
+    text = edit(BASE, "position_limit = 300", "position_limit = 300\ncircuit_breaker = 1.0")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "circuit_breaker"), "rules.circuit_breaker")
+    assert "the breaker band (1) must be narrower than the price limit (0.1)" in msg
+
+
+def test_brk_01_a_limit_below_the_rulebooks_breaker_is_refused(files):
+    text = edit(BASE, "position_limit = 300", "position_limit = 300\nprice_limit = 0.05")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "price_limit = 0.05"), "rules.price_limit")
+    assert "the breaker band (0.06) must be narrower than the price limit (0.05)" in msg
+
+
+def test_brk_01_no_breaker_takes_any_limit(files):
+    text = edit(BASE, "position_limit = 300", "circuit_breaker = 0\nprice_limit = 0.05")
+    assert files.load(text).rulebook.price_limit == 0.05
+
+
+@pytest.mark.parametrize("key", ["breaker_trigger", "breaker_duration", "settlement_window"])
+def test_rule_durations_are_at_most_a_day(files, key):
+    text = edit(BASE, "position_limit = 300", f"{key} = 86401")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, f"{key} ="), f"rules.{key}")
+    assert "86401 is out of range (expected an integer in [" in msg and ", 86400]" in msg
+
+
+@pytest.mark.parametrize("step", ['"0.5ms"', "1e-300", "86401", "1e308", f'"{"9" * 400}min"'])
+def test_agent_step_from_1ms_to_a_day(files, step):
+    text = edit(BASE, "seed = 7", f"seed = 7\nagent_step = {step}")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "agent_step"), "scenario.agent_step")
+    assert "is out of range (expected a duration" in msg and "from 1ms to 24h" in msg
+
+
+def test_agent_step_out_of_range_from_python(files):
+    from riskcore.agents.runner import AgentPlan
+
+    sc = files.load()
+    with pytest.raises(ValueError, match=r"agent_step 1e-09 s is out of range"):
+        AgentPlan.of(
+            sc, {a.id: i for i, a in enumerate(sc.accounts)}, {"IF1509": 0, "IF1512": 1}, 1e-9
+        )
+
+
+# --- file names with NUL, byte-order marks ------------------------------------------------------
+def test_a_nul_in_a_rulebook_base_is_named_and_escaped(files, tmp_path):
+    text = edit(BASE, 'rulebook = "seed"', 'rulebook = "mine.toml"')
+    _, msg = files.error(text, mine__toml='name = "mine"\nbase = "a\\u0000.toml"\n')
+    assert msg.startswith(f"{tmp_path / 'mine.toml'}:2: key 'base': {tmp_path / 'a'}\\x00.toml:")
+    assert "cannot read the rulebook (embedded null byte)" in msg and "\x00" not in msg
+
+
+def test_a_scenario_and_a_rulebook_with_a_byte_order_mark_load(files, tmp_path):
+    text = edit(BASE, 'rulebook = "seed"', 'rulebook = "mine.toml"')
+    (tmp_path / "mine.toml").write_bytes(b"\xef\xbb\xbf" + b'name = "mine"\nbase = "seed"\n')
+    path = files.write(text)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_scenario(path).rulebook.name == "mine"

@@ -13,12 +13,12 @@ from riskcore.sim.overrides import apply_overrides
 
 def test_seed_days_and_rules(scenario):
     sc = load_scenario(scenario(rules={"position_limit": 300}))
-    out = apply_overrides(sc, {"seed": 11, "days": 3, "rules": {"price_limit": 0.05}})
+    out = apply_overrides(sc, {"seed": 11, "days": 3, "rules": {"price_limit": 0.08}})
     assert out.seed == 11 and out.days == 3
     assert out.calendar.trading_days == (
         dt.date(2015, 8, 21), dt.date(2015, 8, 24), dt.date(2015, 8, 25),
     )  # fmt: skip
-    assert out.rulebook.price_limit == 0.05
+    assert out.rulebook.price_limit == 0.08
     assert out.rulebook.position_limit == 300  # the scenario's own [rules] stay
     assert sc.rulebook.price_limit == 0.10  # the original is untouched
 
