@@ -191,10 +191,17 @@ def _text(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = False
 
 
 def _numeric(
-    df: pl.DataFrame, col: str, errs: _FlowErrors, integer: bool, unit: str = "index points"
+    df: pl.DataFrame,
+    col: str,
+    errs: _FlowErrors,
+    integer: bool,
+    unit: str = "index points",
+    nan_is_missing: bool = False,
 ) -> pl.Series:
     """A column of lots (``integer``: Int64) or of numbers in ``unit`` (Float64), checked:
-    text that is no number, NaN, fractions of a lot, values past Int64 or infinite."""
+    text that is no number, fractions of a lot, values past Int64 or infinite. NaN (a float,
+    or the text "nan") is an error, or with ``nan_is_missing`` a missing value, as pandas
+    writes a missing price."""
     s = df[col]
     dtype = s.dtype
     want = pl.Int64 if integer else pl.Float64
@@ -216,9 +223,9 @@ def _numeric(
         errs.first(s.is_not_null() & out.is_null(), df, col, "{value} is out of range")
     elif dtype.is_float():
         f = s.cast(pl.Float64)
-        errs.first(f.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
-        f = f.fill_nan(None)
         if integer:
+            errs.first(f.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
+            f = f.fill_nan(None)
             whole = (f == f.floor()) & f.is_finite()
             errs.first(
                 f.is_not_null() & ~whole,
@@ -234,7 +241,10 @@ def _numeric(
         errs.column(col, f"has type {dtype} (expected {what})")
         return _const(col, None, want, len(s))
     if not integer:
-        errs.first(out.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
+        if nan_is_missing:
+            out = out.fill_nan(None)
+        else:
+            errs.first(out.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
         errs.first(out.is_infinite(), df, col, "{value} is not a finite number")
     return out
 
@@ -500,7 +510,9 @@ def read_flow(path: Path, file: str) -> pl.DataFrame:
     offset = cat_col("offset", enum=OFFSET_ENUM)
     typ = cat_col("type", enum=TYPE_ENUM)
     is_market = (typ == "market").fill_null(False)
-    price = _numeric(df, "price", errs, False) if "price" in df.columns else None
+    price = (
+        _numeric(df, "price", errs, False, nan_is_missing=True) if "price" in df.columns else None
+    )
     qty = (
         _numeric(df, "qty", errs, True) if "qty" in df.columns else _const("qty", None, pl.Int64, n)
     )

@@ -257,7 +257,7 @@ def test_starting_positions_past_a_trillion_lots(files):
     assert "is out of range (expected an integer in [0, 1000000000000], lots)" in msg
 
 
-# --- NaN in the tables: refused, never read as missing or kept --------------------------------
+# --- NaN: refused as cash, read as a missing price, never kept --------------------------------
 ACCOUNTS_FILE = BASE + '\n[accounts_file]\npath = "accounts.csv"\n'
 
 
@@ -277,10 +277,17 @@ def test_accounts_parquet_cash_nan_is_not_zero(files, tmp_path):
     assert msg.startswith(f"{tmp_path / 'accounts.parquet'}: row 2, column 'cash': nan is not")
 
 
-def test_flow_csv_price_nan(files, tmp_path):
+def test_flow_price_nan_is_a_missing_price_as_pandas_writes_it(files, tmp_path):
+    # a limit order without a price is an error; a market order's NaN price is no price
     csv = FLOW_CSV.replace("3499.8", "nan")
     _, msg = files.error(WITH_FLOW, flow__csv=csv)
-    assert msg.startswith(f"{tmp_path / 'flow.csv'}: row 4, column 'price': \"nan\" is not a")
+    assert msg.startswith(f"{tmp_path / 'flow.csv'}: row 4, column 'price': missing value")
+    df = pl.read_csv(FLOW_CSV.encode(), infer_schema=False).with_columns(
+        pl.Series("price", [3500.2, float("nan"), None, 3499.8])
+    )
+    df.write_parquet(tmp_path / "flow.parquet")
+    orders = files.load(WITH_PARQUET_FLOW).orders.filter(pl.col("origin") == "flow.parquet")
+    assert orders.sort("origin_row")["price"].to_list() == [3500.2, None, None, 3499.8]
 
 
 def test_flow_parquet_float_qty_past_64_bits_is_out_of_range(files, tmp_path):
