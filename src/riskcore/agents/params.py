@@ -155,15 +155,11 @@ PARAMS: dict[str, tuple[Param, ...]] = {
 
 DEFAULT_CASH = 1_000_000.0
 """CNY per agent when ``cash`` is absent."""
-MIN_STEP, MAX_STEP = 0.001, 86_400.0
-"""Shortest and longest ``agent_step``, seconds (1 ms; a day)."""
 
 __all__ = [
     "COMMON",
     "DEFAULT_CASH",
     "KINDS",
-    "MAX_STEP",
-    "MIN_STEP",
     "ON_MARGIN_CALL",
     "PARAMS",
     "Param",

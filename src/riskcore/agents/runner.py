@@ -44,10 +44,10 @@ import numpy as np
 from riskcore.agents import step_nb
 from riskcore.agents.base import Group
 from riskcore.agents.draws import KIND_CODE, N_PARAMS, day_errors, draw, param_row
-from riskcore.agents.params import MAX_STEP, MIN_STEP
 from riskcore.agents.underlying import UnderlyingPath, underlying_path
 from riskcore.records import MSG_DTYPE, PHASE_CONTINUOUS
 from riskcore.scenario import Event, Scenario
+from riskcore.scenario.values import MAX_STEP, MIN_STEP
 
 AGENT_STREAM = 1
 """First ``spawn_key`` element of the agents' random streams (the underlying uses 0)."""

@@ -27,8 +27,9 @@ from typing import Any
 import polars as pl
 
 from riskcore.scenario.errors import ScenarioError, suggest
-from riskcore.scenario.model import ACCOUNT_KEYS, MAX_POSITION_LOTS, Account, Position
+from riskcore.scenario.model import ACCOUNT_KEYS, Account, Position
 from riskcore.scenario.orders import _FlowErrors, _numeric, _text, read_table
+from riskcore.scenario.values import MAX_LOTS, MAX_MONEY
 
 ACCOUNT_COLUMNS = ACCOUNT_KEYS
 """Columns of an accounts file (the ``[[accounts]]`` keys)."""
@@ -54,8 +55,8 @@ def _boolean(df: pl.DataFrame, col: str, default: bool, errs: _FlowErrors) -> pl
 
 
 def _lots(x: Any) -> bool:
-    """A starting position, lots: an integer (not a boolean) in 0 .. MAX_POSITION_LOTS."""
-    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_POSITION_LOTS
+    """A starting position, lots: an integer (not a boolean) in 0 .. MAX_LOTS."""
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_LOTS
 
 
 def _positions(
@@ -86,8 +87,7 @@ def _positions(
         seen.add(symbol)
         if not (_lots(long) and _lots(short)):
             errs.errors.append(
-                f"{where}: item {j}: long and short are lots "
-                f"(integers in [0, {MAX_POSITION_LOTS:,}])"
+                f"{where}: item {j}: long and short are lots (integers in [0, {MAX_LOTS}])"
             )
             return None
         if (long or short) and not (
@@ -178,11 +178,23 @@ def read_accounts(
     if "cash" in df.columns:
         cash = _numeric(df, "cash", errs, False, unit="CNY").fill_null(0.0)
         errs.first(cash < 0, df, "cash", "{value} is negative (expected CNY, not negative)")
+        errs.first(
+            cash > MAX_MONEY,
+            df,
+            "cash",
+            f"{{value}} is out of range (expected CNY <= {MAX_MONEY:g})",
+        )
     else:
         cash = pl.repeat(0.0, n, dtype=pl.Float64, eager=True)
     if "hedge_quota" in df.columns:
         quota = _numeric(df, "hedge_quota", errs, True)
         errs.first(quota < 0, df, "hedge_quota", "{value} is negative (expected lots >= 0)")
+        errs.first(
+            quota > MAX_LOTS,
+            df,
+            "hedge_quota",
+            f"{{value}} is out of range (expected lots <= {MAX_LOTS})",
+        )
         given = quota.is_not_null()
         quota = quota.fill_null(0)
         q = pl.DataFrame({"investor": investor, "quota": quota, "given": given}).with_row_index()

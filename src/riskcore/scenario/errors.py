@@ -44,13 +44,13 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")  # what splitlines() splits at
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
 def _escape(m: re.Match) -> str:
     c = m.group()
-    return _NAMED.get(c) or f"\\x{ord(c):02x}"
+    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
 
 
 def quote(text: str) -> str:

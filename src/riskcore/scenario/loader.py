@@ -35,8 +35,6 @@ from riskcore.agents.params import COMMON as AGENT_KEYS
 from riskcore.agents.params import (
     DEFAULT_CASH,
     KINDS,
-    MAX_STEP,
-    MIN_STEP,
     ON_MARGIN_CALL,
     PARAMS,
     Param,
@@ -47,7 +45,6 @@ from riskcore.scenario.locate import Locator
 from riskcore.scenario.model import (
     ACCOUNT_KEYS,
     EXPECT_TABLES,
-    MAX_POSITION_LOTS,
     Account,
     AgentGroup,
     Calendar,
@@ -65,6 +62,12 @@ from riskcore.scenario.rulebook import SHIPPED, Rulebook, apply_overrides, parse
 from riskcore.scenario.values import (
     DAYS_KEPT,
     LAST_DAY,
+    MAX_DAYS,
+    MAX_LOTS,
+    MAX_MONEY,
+    MAX_PRICE_TICKS,
+    MAX_STEP,
+    MIN_STEP,
     MISSING,
     Array,
     Bad,
@@ -82,8 +85,6 @@ from riskcore.scenario.values import (
 )
 
 SCHEMA = 1
-MAX_PRICE_TICKS = 10_000_000
-"""Largest price of a contract in ticks (the engine's book has one level per tick)."""
 TOP_KEYS = (
     "schema",
     "scenario",
@@ -151,11 +152,10 @@ _NAME = String(pattern=r"[a-z0-9-]+", expected="a name of lowercase letters, dig
 _ID = String(pattern=r"\S+", expected="an id without spaces")
 _SYMBOL = String(pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]*", expected='a symbol such as "IF1509"')
 _TEXT = String(nonempty=False)
-_CNY = Number(0.0, unit="CNY")
+_CNY = Number(0.0, MAX_MONEY, unit="CNY")
 _POSITIVE_PRICE = Number(0.0, lo_open=True, unit="index points")
 _RATE = Number(0.0, 1.0, lo_open=True, unit="a fraction of notional, e.g. 0.12")
-_LOTS = Integer(0, unit="lots")
-_POSITION_LOTS = Integer(0, MAX_POSITION_LOTS, unit="lots")
+_LOTS = Integer(0, MAX_LOTS, unit="lots")
 _SCALAR_TYPES = (str, int, float, bool, dt.date, dt.time)
 _ARRAY_TABLES = ("contracts", "members", "accounts", "orders", "events", "agents", "expect")
 
@@ -313,7 +313,7 @@ class _Loader:
             "title": r.get(t, p, "title", _TEXT, default=None),
             "description": r.get(t, p, "description", _TEXT, default=""),
             "start": r.get(t, p, "start", Date()),
-            "days": r.get(t, p, "days", Integer(1, 10_000, unit="trading days")),
+            "days": r.get(t, p, "days", Integer(1, MAX_DAYS, unit="trading days")),
             "seed": r.get(t, p, "seed", Integer(0), default=0),
             "rulebook": r.get(t, p, "rulebook", String(), default="seed"),
             "agent_step": r.get(t, p, "agent_step", _STEP, default=None),
@@ -332,7 +332,12 @@ class _Loader:
             base = Rulebook.load(name)
         elif name.endswith(".toml") or "/" in name or "\\" in name:
             p = Path(name) if Path(name).is_absolute() else self.folder / name
-            if not p.is_file():
+            try:
+                found = p.is_file()
+            except OSError as e:  # e.g. a name longer than the file system allows
+                r.fail(where, f"cannot use {quote(name)} as a rulebook file ({e.strerror})")
+                return None
+            if not found:
                 r.fail(where, f"rulebook file not found: {p}")
             else:
                 try:
@@ -468,7 +473,7 @@ class _Loader:
                     f"{MAX_PRICE_TICKS:,} ticks: the book keeps one level per tick)",
                 )
             elif ticks < 0.5:  # rounds to no tick at all
-                r.fail((*p, key), f"{price!r} is less than one tick of {tick!r}")
+                r.fail((*p, key), f"{price!r} rounds to no tick of {tick!r} (expected >= {tick!r})")
         if mult is not None and prev is not None:
             tick_value, lot_value = mult * tick, mult * prev
             if not (tick_value > 0 and math.isfinite(lot_value)):
@@ -528,7 +533,7 @@ class _Loader:
             investor = r.get(t, p, "investor", _ID, default=aid)
             name = r.get(t, p, "name", _TEXT, default=aid)
             prop = r.get(t, p, "proprietary", Boolean(), default=False)
-            cash = r.get(t, p, "cash", Number(0.0, unit="CNY, not negative"), default=0.0)
+            cash = r.get(t, p, "cash", _CNY, default=0.0)
             quota = r.get(t, p, "hedge_quota", _LOTS, default=0)
             files = r.get(t, p, "files_reports", Boolean(), default=True)
             positions = self._positions(t, p, symbols)
@@ -610,8 +615,8 @@ class _Loader:
                 continue
             r.keys(item, q, POSITION_KEYS)
             symbol = r.get(item, q, "symbol", _SYMBOL)
-            long = r.get(item, q, "long", _POSITION_LOTS, default=0)
-            short = r.get(item, q, "short", _POSITION_LOTS, default=0)
+            long = r.get(item, q, "long", _LOTS, default=0)
+            short = r.get(item, q, "short", _LOTS, default=0)
             held = bool(long) or bool(short)
             price = r.get(item, q, "price", _POSITIVE_PRICE, default=MISSING if held else 0.0)
             if symbol is not None:
@@ -686,10 +691,10 @@ class _Loader:
         first, last = cal.trading_days[0], cal.trading_days[-1]
         convs: dict[str, Conv] = {
             "account": _ID,
-            "amount": Number(0.0, lo_open=True, unit="CNY"),
+            "amount": Number(0.0, MAX_MONEY, lo_open=True, unit="CNY"),
             "symbol": _SYMBOL,
             "rate": _RATE,
-            "value": Integer(0, unit="lots"),
+            "value": _LOTS,
             "qty": Integer(1, unit="lots"),
             "party": _ID,
         }
@@ -772,7 +777,9 @@ class _Loader:
             count = r.get(t, p, "count", Integer(1, 100_000, unit="agents"), default=1)
             member = r.get(t, p, "member", _ID)
             prefix = r.get(t, p, "prefix", _NAME, default=kind.replace("_", "-"))
-            cash = r.get(t, p, "cash", Number(0.0, unit="CNY per agent"), default=DEFAULT_CASH)
+            cash = r.get(
+                t, p, "cash", Number(0.0, MAX_MONEY, unit="CNY per agent"), default=DEFAULT_CASH
+            )
             default_sym = symbols[0] if symbols else MISSING
             symbol = r.get(t, p, "symbol", _SYMBOL, default=default_sym)
             on_call = r.get(t, p, "on_margin_call", String(ON_MARGIN_CALL), default="top_up")
@@ -921,7 +928,7 @@ _STEP_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0}
 
 def _step(value: Any) -> float:
     """``"1s"``, ``"500ms"``, ``"1min"`` or a number of seconds -> seconds, from 1 ms
-    (:data:`~riskcore.agents.params.MIN_STEP`) to a day (``MAX_STEP``)."""
+    (:data:`~riskcore.scenario.values.MIN_STEP`) to a day (``MAX_STEP``)."""
     expected = (
         'a duration such as "1s", "500ms" or "1min" (or a number of seconds), '
         f"from {MIN_STEP * 1000:g}ms to {MAX_STEP / 3600:g}h"

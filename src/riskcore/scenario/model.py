@@ -53,9 +53,6 @@ ACCOUNT_KEYS = (
 )
 """Keys of an ``[[accounts]]`` block, and the columns of an ``[accounts_file]`` table."""
 
-MAX_POSITION_LOTS = 10**12
-"""Largest starting position of an account in one contract, lots per side: positions and
-their sums over every account stay far inside 64-bit integers as trading adds to them."""
 
 ACTION_ENUM = pl.Enum(["new", "cancel"])
 SIDE_ENUM = pl.Enum(["buy", "sell"])

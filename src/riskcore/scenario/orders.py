@@ -153,17 +153,34 @@ class _FlowErrors:
         if not mask.any():
             return False
         i = int(mask.arg_true()[0])
-        value = df[col][i] if col in df.columns else None
-        if isinstance(value, str):
-            shown = quote(value)
-        elif isinstance(value, dt.datetime):
-            shown = value.isoformat(sep=" ")
-        else:
-            shown = repr(value)
         self.errors.append(
-            f"{self.file}: row {i + 1}, column '{col}': {problem.replace('{value}', shown)}"
+            f"{self.file}: row {i + 1}, column '{col}': "
+            + problem.replace("{value}", _shown(df, col, i))
         )
         return True
+
+
+_TEXT_TIME_LIMIT = {
+    u: 200_000 * 365 * 86_400 * k for u, k in (("ms", 10**3), ("us", 10**6), ("ns", 10**9))
+}
+
+
+def _shown(df: pl.DataFrame, col: str, i: int) -> str:
+    """Row ``i`` of column ``col`` as a message shows it: text quoted with escapes, times
+    as text (any year, even past Python's 9999), other values by ``repr``."""
+    if col not in df.columns:
+        return "None"
+    s = df[col]
+    if isinstance(s.dtype, pl.Datetime):
+        unit = s.dtype.time_unit
+        raw = s.slice(i, 1).dt.epoch(unit)
+        if raw[0] is None:
+            return "None"
+        if abs(raw[0]) >= _TEXT_TIME_LIMIT[unit]:  # past the years polars can print
+            return f"{raw[0]} {unit} after 1970-01-01"
+        return s.slice(i, 1).dt.to_string("%Y-%m-%d %H:%M:%S%.f")[0]
+    value = s[i]
+    return quote(value) if isinstance(value, str) else repr(value)
 
 
 def _const(name: str, value: Any, dtype: pl.DataType, n: int) -> pl.Series:
@@ -199,9 +216,9 @@ def _numeric(
     nan_is_missing: bool = False,
 ) -> pl.Series:
     """A column of lots (``integer``: Int64) or of numbers in ``unit`` (Float64), checked:
-    text that is no number, fractions of a lot, values past Int64 or infinite. NaN (a float,
-    or the text "nan") is an error, or with ``nan_is_missing`` a missing value, as pandas
-    writes a missing price."""
+    text that is no number, fractions of a lot, values past Int64 or infinite. NaN in a
+    column of lots is a missing value (pandas writes one so); among numbers it is an error,
+    or with ``nan_is_missing`` (prices) a missing value too."""
     s = df[col]
     dtype = s.dtype
     want = pl.Int64 if integer else pl.Float64
@@ -223,8 +240,7 @@ def _numeric(
         errs.first(s.is_not_null() & out.is_null(), df, col, "{value} is out of range")
     elif dtype.is_float():
         f = s.cast(pl.Float64)
-        if integer:
-            errs.first(f.is_nan(), df, col, f"{{value}} is not a number (expected {what})")
+        if integer:  # a float column of lots: NaN is a missing value, as pandas writes one
             f = f.fill_nan(None)
             whole = (f == f.floor()) & f.is_finite()
             errs.first(
@@ -289,11 +305,15 @@ def _timestamps(df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
 def _epoch_ns(ts: pl.Series, df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
     """Naive times as nanoseconds since 1970-01-01, once they are checked to fall inside
     the days a scenario may name (the same as an inline order's ``at``)."""
-    lo = dt.datetime.combine(FIRST_DAY, dt.time())
-    hi = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time())
-    first, last = ts.min(), ts.max()
+    unit = ts.dtype.time_unit
+    per_day = {"ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}[unit]
+    epoch = dt.date(1970, 1, 1)
+    lo = (FIRST_DAY - epoch).days * per_day
+    hi = (LAST_DAY - epoch).days * per_day + per_day
+    raw = ts.dt.epoch(unit)  # integers: a year past 9999 has no Python datetime to compare
+    first, last = raw.min(), raw.max()
     if first is not None and (first < lo or last >= hi):
-        outside = (ts < lo) | (ts >= hi)
+        outside = (raw < lo) | (raw >= hi)
         errs.first(outside, df, "at", f"{{value}} is outside the days riskcore keeps ({DAYS_KEPT})")
         return _const("at", None, pl.Int64, len(ts))
     return ts.dt.cast_time_unit("ns").dt.epoch("ns")
@@ -390,6 +410,9 @@ def _ids_distinct(raw: pl.Series, account: pl.Series, is_new: pl.Series) -> bool
     return keys.n_unique() == keys.height
 
 
+_NARROW_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+
+
 def _int64_ids(s: pl.Series | None) -> bool:
     """True if a flow's ``id``/``target`` column (or its absence) can be kept as Int64
     numbers: integers that fit (wider ones, a UInt64 past 2^63 - 1 or an Int128, are kept as
@@ -401,9 +424,6 @@ def _int64_ids(s: pl.Series | None) -> bool:
     if s.dtype in _NARROW_INTEGERS:
         return True
     return s.cast(pl.Int64, strict=False).null_count() == s.null_count()
-
-
-_NARROW_INTEGERS = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 
 
 def read_table(path: Path, file: str, what: str) -> pl.DataFrame:

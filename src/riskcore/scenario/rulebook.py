@@ -26,6 +26,9 @@ from typing import Any
 from riskcore.scenario.errors import ScenarioError, suggest
 from riskcore.scenario.locate import Locator
 from riskcore.scenario.values import (
+    DAY_SECONDS,
+    MAX_LOTS,
+    MAX_MONEY,
     Array,
     Bad,
     Boolean,
@@ -100,9 +103,9 @@ def _m(conv: Conv, doc: str) -> dict[str, Any]:
 
 _FRACTION = Number(0.0, 1.0, unit="a fraction, e.g. 0.10")
 _POS_FRACTION = Number(0.0, 1.0, lo_open=True, unit="a fraction, e.g. 0.10")
-_SECONDS = Integer(0, 86_400, unit="whole seconds, at most a day")
-_LOTS = Integer(0, unit="lots")
-_CNY = Number(0.0, unit="CNY")
+_SECONDS = Integer(0, DAY_SECONDS, unit="whole seconds, at most a day")
+_LOTS = Integer(0, MAX_LOTS, unit="lots")
+_CNY = Number(0.0, MAX_MONEY, unit="CNY")
 _WINDOW = Array(Time(), length=2)
 
 
@@ -215,12 +218,14 @@ class Rulebook:
     )
     max_order_qty: int | None = field(
         metadata=_m(
-            Optional(Integer(1, unit="lots")), "MATCH-07 BAD_QTY: largest order, lots; None = any"
+            Optional(Integer(1, MAX_LOTS, unit="lots")),
+            "MATCH-07 BAD_QTY: largest order, lots; None = any",
         )
     )
     max_market_order_qty: int | None = field(
         metadata=_m(
-            Optional(Integer(1, unit="lots")), "MATCH-07 BAD_QTY: largest market order, lots"
+            Optional(Integer(1, MAX_LOTS, unit="lots")),
+            "MATCH-07 BAD_QTY: largest market order, lots",
         )
     )
 
@@ -301,7 +306,7 @@ class Rulebook:
     # --- settlement (SETTLE) -----------------------------------------------------------------
     settlement_window: int = field(
         metadata=_m(
-            Integer(1, 86_400, unit="whole seconds, at most a day"),
+            Integer(1, DAY_SECONDS, unit="whole seconds, at most a day"),
             "SETTLE-01: VWAP window, seconds",
         )
     )
@@ -515,10 +520,10 @@ def _check(values: Mapping[str, Any], where: Mapping[str, tuple], reader: Reader
             f"({sessions[0][0]:%H:%M}) (MATCH-06)",
         )
     breaker, limit = values.get("circuit_breaker"), values.get("price_limit")
-    if breaker and limit is not None and breaker >= limit:
+    if breaker and limit is not None and breaker > limit:
         reader.fail(
             where.get("circuit_breaker", where.get("price_limit", ())),
-            f"the breaker band ({breaker:g}) must be narrower than the price limit ({limit:g}): "
+            f"the breaker band ({breaker:g}) must not be wider than the price limit ({limit:g}): "
             "trading starts inside the breaker band and widens to the limit (BRK-01; "
             "0 or false turns the breaker off)",
         )
@@ -565,9 +570,7 @@ def _load(name_or_path: str | Path, relative_to: str | Path | None, chain: tuple
     """:meth:`Rulebook.load`, knowing the rulebooks that are based on this one (``chain``:
     shipped names and resolved paths), so a cycle of bases is an error, not a recursion."""
     if isinstance(name_or_path, str) and name_or_path in SHIPPED:
-        if name_or_path in chain:
-            raise ScenarioError(f"rulebook '{name_or_path}' is its own base")
-        return _load_shipped(name_or_path)
+        return _load_shipped(name_or_path)  # shipped rulebooks have shipped bases, no cycle
     text = str(name_or_path)
     if not isinstance(name_or_path, Path) and not (
         text.endswith(".toml") or "/" in text or "\\" in text

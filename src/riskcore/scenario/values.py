@@ -39,7 +39,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
     if isinstance(value, int):
-        return f"the integer {value}"
+        text = str(value)
+        return f"the integer {text if len(text) <= 40 else f'{text[:20]}... ({len(text)} digits)'}"
     if isinstance(value, float):
         return f"the number {value!r}"
     if isinstance(value, str):
@@ -76,6 +77,21 @@ class Conv:
 
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+MAX_LOTS = 10**9
+"""Largest number of lots a scenario may name: a starting position (per side), a hedge
+quota, a position limit. Lots times prices in ticks (at most :data:`MAX_PRICE_TICKS`) and
+their sums over accounts stay far inside 64-bit integers as trading adds to them."""
+MAX_PRICE_TICKS = 10_000_000
+"""Largest price of a contract in ticks (the engine's book has one level per tick)."""
+MAX_MONEY = 1e15
+"""Largest amount of money a scenario may name, CNY (cash, deposits, capital, funds): sums
+over every account and day stay finite and exact to the fen."""
+DAY_SECONDS = 86_400
+"""Longest duration of a rule or an agent step, seconds."""
+MAX_DAYS = 10_000
+"""Most trading days of one run."""
+MIN_STEP, MAX_STEP = 0.001, float(DAY_SECONDS)
+"""Shortest and longest ``agent_step``, seconds (1 ms; a day)."""
 
 
 class Integer(Conv):
@@ -358,8 +374,8 @@ class Func(Conv):
 
 
 def _range_text(lo: float | None, hi: float | None, lo_open: bool, hi_open: bool) -> str:
-    if isinstance(lo, int) and isinstance(hi, int):
-        return f"in [{lo}, {hi}]"
+    if isinstance(lo, int) and isinstance(hi, int):  # integers as written, not as 1e+12
+        return f"in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
     if lo is not None and hi is not None:
         return f"in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
     if lo is not None:
@@ -465,11 +481,18 @@ class Reader:
 
 __all__ = [
     "DAYS_KEPT",
+    "DAY_SECONDS",
     "EPOCH",
     "FIRST_DAY",
     "INT64_MAX",
     "INT64_MIN",
     "LAST_DAY",
+    "MAX_DAYS",
+    "MAX_LOTS",
+    "MAX_MONEY",
+    "MAX_PRICE_TICKS",
+    "MAX_STEP",
+    "MIN_STEP",
     "MISSING",
     "NS_PER_S",
     "Array",

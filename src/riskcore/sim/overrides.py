@@ -31,6 +31,7 @@ from typing import Any
 from riskcore.scenario import Calendar, Rulebook, Scenario, ScenarioError
 from riskcore.scenario.errors import suggest
 from riskcore.scenario.loader import _default_margin  # the loader's default-rate rule
+from riskcore.scenario.values import DAYS_KEPT, INT64_MAX, LAST_DAY, MAX_DAYS
 
 KNOWN = ("seed", "days", "rulebook", "rules")
 """Override keywords; plus ``"rules.<parameter>"`` for any rule parameter."""
@@ -44,7 +45,13 @@ def make_calendar(rb: Rulebook, start: dt.date, days: int) -> Calendar:
             f"override: the start {start.isoformat()} is not a trading day under the "
             f"rulebook's holidays"
         )
-    return Calendar.build(rb, start, days)
+    cal = Calendar.build(rb, start, days)
+    if cal.trading_days[-1] > LAST_DAY:
+        raise ScenarioError(
+            f"override 'days': {days} trading days from {start.isoformat()} end on "
+            f"{cal.trading_days[-1].isoformat()}, past the days riskcore keeps ({DAYS_KEPT})"
+        )
+    return cal
 
 
 def _own_rules(sc: Scenario) -> dict[str, Any]:
@@ -88,9 +95,10 @@ def apply_overrides(sc: Scenario, overrides: Mapping[str, Any]) -> Scenario:
         elif key.startswith("rules."):
             rules[key.removeprefix("rules.")] = value
         elif key in ("seed", "days"):
-            if isinstance(value, bool) or not isinstance(value, int) or value < (key == "days"):
+            lo, hi = (1, MAX_DAYS) if key == "days" else (0, INT64_MAX)
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
                 raise ScenarioError(
-                    f"override '{key}': {value!r} is not an integer >= {int(key == 'days')}"
+                    f"override '{key}': {value!r} is not an integer in [{lo}, {hi}]"
                 )
             changes[key] = value
         elif key == "rulebook":
@@ -112,8 +120,10 @@ def apply_overrides(sc: Scenario, overrides: Mapping[str, Any]) -> Scenario:
             new if isinstance(new, Rulebook) else Rulebook.load(new, relative_to=sc.source.parent)
         )
         rb = dataclasses.replace(base, **own, source=f"{base.source} + {sc.source.name}")
-    if rules:
+    if rules:  # checked as a whole, the swapped rulebook with the scenario's rules included
         rb = rb.with_overrides(rules, source="run() overrides")
+    elif rb is not sc.rulebook:  # a swapped rulebook and the scenario's rules (e.g. BRK-01)
+        rb.with_overrides({}, source=f"override rulebook {rb.source}")
     days = changes.get("days", sc.days)
     out = dataclasses.replace(sc, **changes)
     if rb is not sc.rulebook or days != sc.days:

@@ -39,9 +39,13 @@ def test_an_integer_past_64_bits_is_named_not_a_crash(files, old, key):
     assert f"{2**70} is past the 64-bit integers riskcore keeps" in msg
 
 
-def test_the_largest_64_bit_integer_still_loads(files):
-    scenario = files.load(edit(BASE, "hedge_quota = 5", f"hedge_quota = {2**63 - 1}"))
-    assert scenario.accounts[0].hedge_quota == 2**63 - 1
+def test_lots_are_at_most_a_billion(files):
+    # a hedge quota of 2^63 - 1 loaded, and limit + quota wrapped negative: every open refused
+    assert files.load(edit(BASE, "hedge_quota = 5", f"hedge_quota = {10**9}"))
+    text = edit(BASE, "hedge_quota = 5", f"hedge_quota = {2**63 - 1}")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "hedge_quota ="), "accounts[0].hedge_quota")
+    assert "is out of range (expected an integer in [0, 1000000000], lots)" in msg
 
 
 def test_a_number_too_large_for_a_float(files):
@@ -184,7 +188,7 @@ def test_a_file_name_longer_than_the_file_system_allows(files, section):
     text = BASE + f'\n[{section}]\npath = "{name}"\n'
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, name), f"{section}.path")
-    assert "cannot use" in msg and "File name too long" in msg
+    assert f'cannot use "{name}" as a' in msg
 
 
 def test_a_value_with_a_line_break_is_quoted_on_one_line(files):
@@ -232,8 +236,8 @@ def _accounts_with_position(long, price):
 @pytest.mark.parametrize(
     ("long", "price", "problem"),
     [
-        (2**64 - 1, 3500.0, "long and short are lots (integers in [0, 1,000,000,000,000])"),
-        (10**12 + 1, 3500.0, "long and short are lots (integers in [0, 1,000,000,000,000])"),
+        (2**64 - 1, 3500.0, "long and short are lots (integers in [0, 1000000000])"),
+        (10**9 + 1, 3500.0, "long and short are lots (integers in [0, 1000000000])"),
         (1, float("inf"), "price must be a finite number > 0"),
         (1, float("nan"), "price must be a finite number > 0"),
     ],
@@ -248,13 +252,14 @@ def test_accounts_file_positions_past_what_the_tables_keep(files, tmp_path, long
     assert problem in msg
 
 
-def test_starting_positions_past_a_trillion_lots(files):
-    # 2^63 - 1 lots each side loaded, and the first trade wrapped the long side negative
-    text = edit(BASE, "long = 10, short = 0", f"long = {10**12 + 1}, short = 0")
-    text = edit(text, "long = 0, short = 10", f"long = 0, short = {10**12 + 1}")
+def test_starting_positions_past_a_billion_lots(files):
+    # 2^63 - 1 lots each side loaded, and the first trade wrapped the long side negative;
+    # 10^12 lots at 10^7 ticks overflowed the margin (lots x ticks) instead
+    text = edit(BASE, "long = 10, short = 0", f"long = {10**9 + 1}, short = 0")
+    text = edit(text, "long = 0, short = 10", f"long = 0, short = {10**9 + 1}")
     path, msg = files.error(text)
-    assert_at(msg, path, line_of(text, str(10**12 + 1)), "accounts[0].positions[0].long")
-    assert "is out of range (expected an integer in [0, 1000000000000], lots)" in msg
+    assert_at(msg, path, line_of(text, str(10**9 + 1)), "accounts[0].positions[0].long")
+    assert "is out of range (expected an integer in [0, 1000000000], lots)" in msg
 
 
 # --- NaN: refused as cash, read as a missing price, never kept --------------------------------
@@ -354,7 +359,7 @@ def test_a_price_of_ten_million_ticks_still_loads(files):
 
 @pytest.mark.parametrize(
     ("final", "problem"),
-    [("5e-324", "5e-324 is less than one tick of 0.2"), ("1e10", "5e+10 ticks of 0.2")],
+    [("5e-324", "5e-324 rounds to no tick of 0.2"), ("1e10", "5e+10 ticks of 0.2")],
 )
 def test_a_final_settlement_off_the_book(files, final, problem):
     text = edit(BASE, 'last_trading_day = "2015-09-18"', 'last_trading_day = "2015-08-24"')
@@ -367,18 +372,23 @@ def test_a_final_settlement_off_the_book(files, final, problem):
 
 
 # --- rules: the breaker inside the limit, durations within a day --------------------------------
-def test_brk_01_breaker_band_as_wide_as_the_limit_is_refused(files):
+def test_brk_01_breaker_band_wider_than_the_limit_is_refused(files):
     text = edit(BASE, "position_limit = 300", "position_limit = 300\ncircuit_breaker = 1.0")
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, "circuit_breaker"), "rules.circuit_breaker")
-    assert "the breaker band (1) must be narrower than the price limit (0.1)" in msg
+    assert "the breaker band (1) must not be wider than the price limit (0.1)" in msg
 
 
 def test_brk_01_a_limit_below_the_rulebooks_breaker_is_refused(files):
     text = edit(BASE, "position_limit = 300", "position_limit = 300\nprice_limit = 0.05")
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, "price_limit = 0.05"), "rules.price_limit")
-    assert "the breaker band (0.06) must be narrower than the price limit (0.05)" in msg
+    assert "the breaker band (0.06) must not be wider than the price limit (0.05)" in msg
+
+
+def test_brk_01_a_breaker_band_as_wide_as_the_limit_loads(files):
+    text = edit(BASE, "position_limit = 300", "circuit_breaker = 0.1\nprice_limit = 0.1")
+    assert files.load(text).rulebook.circuit_breaker == 0.1
 
 
 def test_brk_01_no_breaker_takes_any_limit(files):
@@ -386,7 +396,9 @@ def test_brk_01_no_breaker_takes_any_limit(files):
     assert files.load(text).rulebook.price_limit == 0.05
 
 
-@pytest.mark.parametrize("key", ["breaker_trigger", "breaker_duration", "settlement_window"])
+@pytest.mark.parametrize(
+    "key", ["breaker_trigger", "breaker_duration", "breaker_quiet", "settlement_window"]
+)
 def test_rule_durations_are_at_most_a_day(files, key):
     text = edit(BASE, "position_limit = 300", f"{key} = 86401")
     path, msg = files.error(text)
@@ -426,3 +438,131 @@ def test_a_scenario_and_a_rulebook_with_a_byte_order_mark_load(files, tmp_path):
     path = files.write(text)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert load_scenario(path).rulebook.name == "mine"
+
+
+# --- found by review: the same kind, on other paths ----------------------------------------------
+def test_a_float_qty_nan_on_a_cancel_row_is_a_missing_qty(files, tmp_path):
+    df = pl.read_csv(FLOW_CSV.encode(), infer_schema=False).with_columns(
+        pl.Series("qty", [3.0, 3.0, float("nan"), 1.0])
+    )
+    df.write_parquet(tmp_path / "flow.parquet")
+    orders = files.load(WITH_PARQUET_FLOW).orders.filter(pl.col("origin") == "flow.parquet")
+    assert orders.sort("origin_row")["qty"].to_list() == [3, 3, None, 1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (253_402_300_800_000 + 10**9, "+10000-01-12 13:46:40"),
+        (-(10**18), "-1000000000000000000 ms"),
+    ],
+)
+def test_a_parquet_time_past_the_years_python_prints(files, tmp_path, raw, shown):
+    at = pl.Series([1_440_408_600_000, raw], dtype=pl.Int64).cast(pl.Datetime("ms"))
+    flow = pl.DataFrame(
+        {
+            "at": at,
+            "account": ["C002"] * 2,
+            "symbol": ["IF1509"] * 2,
+            "side": ["sell"] * 2,
+            "offset": ["open"] * 2,
+            "price": [3500.2] * 2,
+            "qty": [1] * 2,
+        }
+    )
+    flow.write_parquet(tmp_path / "flow.parquet")
+    _, msg = files.error(WITH_PARQUET_FLOW)
+    assert msg.startswith(f"{tmp_path / 'flow.parquet'}: row 2, column 'at': {shown}")
+    assert KEPT in msg
+
+
+def test_a_toml_datetime_past_2261(files):
+    text = edit(BASE, 'at = "2015-08-24 09:30:00.000"', "at = 2300-08-24T09:30:00")
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, "2300-08-24"), "orders[0].at")
+    assert KEPT in msg
+
+
+@pytest.mark.parametrize(("prev", "loads"), [("2000000.0", True), ("2000000.2", False)])
+def test_ten_million_ticks_is_the_largest_price(files, prev, loads):
+    text = edit(BASE, "prev_settlement = 3480.2", f"prev_settlement = {prev}")
+    if loads:
+        assert files.load(text).contracts[1].prev_settlement == float(prev)
+    else:
+        assert "ticks of 0.2 (expected at most 10,000,000 ticks" in files.error(text)[1]
+
+
+@pytest.mark.parametrize("step", ['"1ms"', '"1440min"', "86400"])
+def test_agent_step_bounds_are_inclusive(files, step):
+    assert files.load(edit(BASE, "seed = 7", f"seed = 7\nagent_step = {step}")).agent_step
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("cash = 2_000_000", "cash = 1e16", "accounts[0].cash"),
+        ("amount = 100_000", "amount = 1e16", "events[0].amount"),
+        ("guarantee_fund = 5_000_000", "guarantee_fund = 1e16", "members[0].guarantee_fund"),
+    ],
+)
+def test_money_is_at_most_1e15_cny(files, old, new, key):
+    text = edit(BASE, old, new)
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, new), key)
+    assert "1e+16 is out of range" in msg and "1e+15" in msg
+
+
+def test_accounts_file_cash_past_1e15(files, tmp_path):
+    _, msg = files.error(ACCOUNTS_FILE, accounts__csv="id,member,cash\nF1,M01,1e16\n")
+    assert msg.startswith(f"{tmp_path / 'accounts.csv'}: row 1, column 'cash': \"1e16\" is out")
+
+
+def test_a_rulebook_name_longer_than_the_file_system_allows(files):
+    name = "r" * 300 + ".toml"
+    text = edit(BASE, 'rulebook = "seed"', f'rulebook = "{name}"')
+    path, msg = files.error(text)
+    assert_at(msg, path, line_of(text, name), "scenario.rulebook")
+    assert f'cannot use "{name}" as a rulebook file' in msg
+
+
+def test_a_line_separator_in_a_value_stays_on_one_line(files):
+    text = edit(BASE, 'id = "C001"', 'id = "C0\\u202801"')
+    _, msg = files.error(text)
+    assert len(msg.splitlines()) == 1 and "\\u2028" in msg
+
+
+SMALL = """\
+schema = 1
+[scenario]
+name = "small"
+start = "START"
+days = 1
+[[contracts]]
+symbol = "IF1509"
+multiplier = 300
+tick = 0.2
+prev_settlement = 3500.0
+[[members]]
+id = "M01"
+RULES
+"""
+
+
+def test_run_overrides_keep_the_loader_checks(files):
+    from riskcore.sim.overrides import apply_overrides
+
+    late = files.load(SMALL.replace("START", "2261-12-02").replace("RULES", ""))
+    with pytest.raises(ScenarioError, match=r"override 'days': 120 trading days .* past the"):
+        apply_overrides(late, {"days": 120})
+    with pytest.raises(ScenarioError, match=r"override 'days': 10001 is not an integer in"):
+        apply_overrides(late, {"days": 10_001})
+    rules = "[rules]\nprice_limit = 0.05\ncircuit_breaker = 0\n"
+    narrow = files.load(SMALL.replace("START", "2015-08-24").replace("RULES", rules))
+    assert apply_overrides(narrow, {"rulebook": "cffex-2010"}).rulebook.price_limit == 0.05
+    # the seed rulebook's 6% breaker is no [rules] of the scenario: it comes with the swap
+    rules = "[rules]\nprice_limit = 0.05\n"
+    text = SMALL.replace("START", "2015-08-24").replace("RULES", rules)
+    text = text.replace('name = "small"', 'name = "small"\nrulebook = "cffex-2010"')
+    narrow = files.load(text)
+    with pytest.raises(ScenarioError, match=r"breaker band \(0.06\) must not be wider"):
+        apply_overrides(narrow, {"rulebook": "seed"})

@@ -151,7 +151,7 @@ def test_rules_wrong_type(files):
     text = edit(BASE, "position_limit = 300", 'position_limit = "300"')
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, "position_limit ="), "rules.position_limit")
-    assert "expected false for no limit, or an integer >= 0, lots" in msg
+    assert "expected false for no limit, or an integer in [0, 1000000000], lots" in msg
 
 
 def test_rules_float_where_integer_expected(files):
@@ -552,7 +552,7 @@ def test_deposit_amount_must_be_positive(files):
     text = edit(BASE, "amount = 100_000", "amount = 0")
     path, msg = files.error(text)
     assert_at(msg, path, line_of(text, "amount = 0"), "events[0].amount")
-    assert "expected a number > 0" in msg
+    assert "expected a number in (0, 1e+15], CNY" in msg
 
 
 def test_margin_rate_event_needs_symbol(files):
