@@ -331,15 +331,8 @@ class _Loader:
         if name in SHIPPED:
             base = Rulebook.load(name)
         elif name.endswith(".toml") or "/" in name or "\\" in name:
-            p = Path(name) if Path(name).is_absolute() else self.folder / name
-            try:
-                found = p.is_file()
-            except OSError as e:  # e.g. a name longer than the file system allows
-                r.fail(where, f"cannot use {quote(name)} as a rulebook file ({e.strerror})")
-                return None
-            if not found:
-                r.fail(where, f"rulebook file not found: {p}")
-            else:
+            p = self._existing_file(name, where, "rulebook")
+            if p is not None:
                 try:
                     base = Rulebook.load(p)
                 except ScenarioError as e:  # problems inside the rulebook file: its own lines
@@ -580,17 +573,22 @@ class _Loader:
         rel = r.get(t, p[:1], "path", String(expected=f'a file name such as "{what}.parquet"'))
         if rel is None:
             return None
-        path = Path(rel) if Path(rel).is_absolute() else self.folder / rel
-        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        if Path(rel).suffix.lower() not in (".csv", ".parquet", ".pq"):
             r.fail(p, f"{quote(rel)} is neither .csv nor .parquet")
             return None
+        return self._existing_file(rel, p, what)
+
+    def _existing_file(self, rel: str, where: tuple, what: str) -> Path | None:
+        """``rel`` (relative to the scenario's folder) if it names an existing file; else
+        ``None``, with "not found" or the system's reason it cannot be used recorded."""
+        path = Path(rel) if Path(rel).is_absolute() else self.folder / rel
         try:
             found = path.is_file()
         except OSError as e:  # e.g. a name longer than the file system allows
-            r.fail(p, f"cannot use {quote(rel)} as a {what} file ({e.strerror})")
+            self.r.fail(where, f"cannot use {quote(rel)} as a {what} file ({e.strerror})")
             return None
         if not found:
-            r.fail(p, f"{what} file not found: {path}")
+            self.r.fail(where, f"{what} file not found: {path}")
             return None
         return path
 

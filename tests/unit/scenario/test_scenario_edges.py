@@ -89,22 +89,27 @@ def test_a_csv_flow_time_outside_the_kept_years_is_not_wrapped_around(files, tmp
     assert KEPT in msg
 
 
+def _sells(at: pl.Series) -> pl.DataFrame:
+    """A flow of 1-lot sells by C002 at 3500.2, one per time of ``at``."""
+    n = len(at)
+    return pl.DataFrame(
+        {
+            "at": at,
+            "account": ["C002"] * n,
+            "symbol": ["IF1509"] * n,
+            "side": ["sell"] * n,
+            "offset": ["open"] * n,
+            "price": [3500.2] * n,
+            "qty": [1] * n,
+        }
+    )
+
+
 @pytest.mark.parametrize("unit", ["ms", "us", "ns"])
 @pytest.mark.parametrize("when", [dt.datetime(1677, 12, 31), dt.datetime(2262, 1, 1)])
 def test_a_parquet_flow_time_outside_the_kept_years(files, tmp_path, unit, when):
     at = [dt.datetime(2015, 8, 24, 9, 30), when, dt.datetime(2015, 8, 24, 9, 32)]
-    flow = pl.DataFrame(
-        {
-            "at": pl.Series(at, dtype=pl.Datetime(unit)),
-            "account": ["C002"] * 3,
-            "symbol": ["IF1509"] * 3,
-            "side": ["sell"] * 3,
-            "offset": ["open"] * 3,
-            "price": [3500.2] * 3,
-            "qty": [1] * 3,
-        }
-    )
-    flow.write_parquet(tmp_path / "flow.parquet")
+    _sells(pl.Series(at, dtype=pl.Datetime(unit))).write_parquet(tmp_path / "flow.parquet")
     _, msg = files.error(WITH_PARQUET_FLOW)
     assert msg.startswith(
         f"{tmp_path / 'flow.parquet'}: row 2, column 'at': {when.isoformat(sep=' ')} is {KEPT}"
@@ -459,18 +464,7 @@ def test_a_float_qty_nan_on_a_cancel_row_is_a_missing_qty(files, tmp_path):
 )
 def test_a_parquet_time_past_the_years_python_prints(files, tmp_path, raw, shown):
     at = pl.Series([1_440_408_600_000, raw], dtype=pl.Int64).cast(pl.Datetime("ms"))
-    flow = pl.DataFrame(
-        {
-            "at": at,
-            "account": ["C002"] * 2,
-            "symbol": ["IF1509"] * 2,
-            "side": ["sell"] * 2,
-            "offset": ["open"] * 2,
-            "price": [3500.2] * 2,
-            "qty": [1] * 2,
-        }
-    )
-    flow.write_parquet(tmp_path / "flow.parquet")
+    _sells(at).write_parquet(tmp_path / "flow.parquet")
     _, msg = files.error(WITH_PARQUET_FLOW)
     assert msg.startswith(f"{tmp_path / 'flow.parquet'}: row 2, column 'at': {shown}")
     assert KEPT in msg
