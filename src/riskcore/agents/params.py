@@ -156,11 +156,4 @@ PARAMS: dict[str, tuple[Param, ...]] = {
 DEFAULT_CASH = 1_000_000.0
 """CNY per agent when ``cash`` is absent."""
 
-__all__ = [
-    "COMMON",
-    "DEFAULT_CASH",
-    "KINDS",
-    "ON_MARGIN_CALL",
-    "PARAMS",
-    "Param",
-]
+__all__ = ["COMMON", "DEFAULT_CASH", "KINDS", "ON_MARGIN_CALL", "PARAMS", "Param"]

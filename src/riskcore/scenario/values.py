@@ -24,6 +24,23 @@ from riskcore.scenario.locate import Locator
 MISSING = object()
 """Sentinel: the key was absent (``Reader.get`` returns it when no default is given)."""
 
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+MAX_LOTS = 10**9
+"""Largest number of lots a scenario may name: a starting position (per side), a hedge
+quota, a position limit. Lots times prices in ticks (at most :data:`MAX_PRICE_TICKS`) and
+their sums over accounts stay far inside 64-bit integers as trading adds to them."""
+MAX_PRICE_TICKS = 10_000_000
+"""Largest price of a contract in ticks (the engine's book has one level per tick)."""
+MAX_MONEY = 1e15
+"""Largest amount of money a scenario may name, CNY (cash, deposits, capital, funds): sums
+over every account and day stay finite (float64)."""
+DAY_SECONDS = 86_400
+"""Longest duration of a rule or an agent step, seconds."""
+MAX_DAYS = 10_000
+"""Most trading days of one run."""
+MIN_STEP, MAX_STEP = 0.001, float(DAY_SECONDS)
+"""Shortest and longest ``agent_step``, seconds (1 ms; a day)."""
+
 
 class Bad(Exception):
     """A value of the wrong type or form; ``sub`` locates it inside the value (array index)."""
@@ -74,24 +91,6 @@ class Conv:
     @property
     def what(self) -> str:
         return "allowed"
-
-
-INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
-MAX_LOTS = 10**9
-"""Largest number of lots a scenario may name: a starting position (per side), a hedge
-quota, a position limit. Lots times prices in ticks (at most :data:`MAX_PRICE_TICKS`) and
-their sums over accounts stay far inside 64-bit integers as trading adds to them."""
-MAX_PRICE_TICKS = 10_000_000
-"""Largest price of a contract in ticks (the engine's book has one level per tick)."""
-MAX_MONEY = 1e15
-"""Largest amount of money a scenario may name, CNY (cash, deposits, capital, funds): sums
-over every account and day stay finite and exact to the fen."""
-DAY_SECONDS = 86_400
-"""Longest duration of a rule or an agent step, seconds."""
-MAX_DAYS = 10_000
-"""Most trading days of one run."""
-MIN_STEP, MAX_STEP = 0.001, float(DAY_SECONDS)
-"""Shortest and longest ``agent_step``, seconds (1 ms; a day)."""
 
 
 class Integer(Conv):
