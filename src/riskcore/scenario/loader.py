@@ -32,13 +32,7 @@ from typing import Any
 import polars as pl
 
 from riskcore.agents.params import COMMON as AGENT_KEYS
-from riskcore.agents.params import (
-    DEFAULT_CASH,
-    KINDS,
-    ON_MARGIN_CALL,
-    PARAMS,
-    Param,
-)
+from riskcore.agents.params import DEFAULT_CASH, KINDS, ON_MARGIN_CALL, PARAMS, Param
 from riskcore.scenario.accounts_file import read_accounts
 from riskcore.scenario.errors import ScenarioError, quote, suggest
 from riskcore.scenario.locate import Locator
@@ -406,11 +400,9 @@ class _Loader:
                         f'duplicate contract "{symbol}" (first at {r.loc.where(seen[symbol])})',
                     )
                 seen.setdefault(symbol, (*p, "symbol"))
-            self._contract_scale(p, mult, tick, prev, final)
             if (
-                prev is not None
-                and tick is not None
-                and prev / tick <= MAX_PRICE_TICKS
+                self._contract_scale(p, mult, tick, prev, final)
+                and prev is not None
                 and not _on_tick(prev, tick)
             ):
                 lo = (prev // tick) * tick
@@ -449,17 +441,20 @@ class _Loader:
         tick: float | None,
         prev: float | None,
         final: float | None,
-    ) -> None:
+    ) -> bool:
         """Prices the book can hold (one level per tick, at most :data:`MAX_PRICE_TICKS`)
-        and lot values money can hold (one tick worth more than 0 CNY, one lot finite)."""
+        and lot values money can hold (one tick worth more than 0 CNY, one lot finite);
+        ``True`` if the tick is known and ``prev`` fits (so it can be checked on-tick)."""
         r = self.r
         if tick is None:
-            return
+            return False
+        fits = True
         for key, price in (("prev_settlement", prev), ("final_settlement", final)):
             if price is None:
                 continue
             ticks = price / tick
             if ticks > MAX_PRICE_TICKS:
+                fits = fits and key != "prev_settlement"
                 r.fail(
                     (*p, key),
                     f"{price!r} is {ticks:.3g} ticks of {tick!r} (expected at most "
@@ -475,6 +470,7 @@ class _Loader:
                     f"{mult!r} CNY per point makes one tick worth {tick_value!r} CNY and one "
                     f"lot {lot_value!r} CNY (expected both above 0 and finite)",
                 )
+        return fits
 
     def _members(self) -> list[Member]:
         r = self.r

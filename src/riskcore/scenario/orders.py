@@ -316,7 +316,8 @@ def _epoch_ns(ts: pl.Series, df: pl.DataFrame, errs: _FlowErrors) -> pl.Series:
         outside = (raw < lo) | (raw >= hi)
         errs.first(outside, df, "at", f"{{value}} is outside the days riskcore keeps ({DAYS_KEPT})")
         return _const("at", None, pl.Int64, len(ts))
-    return ts.dt.cast_time_unit("ns").dt.epoch("ns")
+    scale = 86_400_000_000_000 // per_day  # to nanoseconds; inside the days, no overflow
+    return raw if scale == 1 else raw * scale
 
 
 def _names(df: pl.DataFrame, col: str, errs: _FlowErrors, allow_int: bool = False) -> pl.Series:
